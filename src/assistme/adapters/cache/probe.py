@@ -1,0 +1,15 @@
+"""Readiness probe of Redis (the broker, the cache and the session store in the served setup)."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+class RedisProbe:
+    name = "redis"
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def __call__(self) -> None:
+        await self._redis.ping()

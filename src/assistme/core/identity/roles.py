@@ -1,0 +1,37 @@
+"""Changing a user's role from the server's command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistme.core.identity.credentials import normalise_email
+from assistme.core.identity.entities import Role
+from assistme.core.identity.ports import UserRepository
+from assistme.core.identity.revoking import SessionRevoker
+from assistme.core.shared.errors import Conflict, NotFound
+from assistme.core.shared.uow import UnitOfWork
+
+
+@dataclass(slots=True)
+class AssignRole:
+    """Set the role of the account with this email; its sessions end, so no token keeps the old role.
+
+    The last active admin cannot be demoted.
+    """
+
+    users: UserRepository
+    revoker: SessionRevoker
+    uow: UnitOfWork
+
+    async def __call__(self, email: str, role: Role) -> None:
+        user = await self.users.by_email(normalise_email(email))
+        if user is None:
+            raise NotFound("no account with this email")
+        if user.role is role:
+            return
+        if user.is_admin and user.is_active and await self.users.count_active_admins() <= 1:
+            raise Conflict("the last active admin cannot be demoted")
+        user.role = role
+        await self.users.save(user)
+        await self.uow.commit()
+        await self.revoker.revoke_user(user.id)

@@ -1,0 +1,181 @@
+"""dishka providers: which adapter serves which port, in the served and the embedded setup."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide, provide_all
+from limits.aio.storage import Storage
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from assistme.adapters.cache.probe import RedisProbe
+from assistme.adapters.cache.revocations import MemoryRevocations, RedisRevocations
+from assistme.adapters.cache.throttle import LimitsThrottle, memory_storage, redis_storage
+from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
+from assistme.adapters.persistence.engine import make_engine
+from assistme.adapters.persistence.probe import DatabaseProbe
+from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
+from assistme.adapters.persistence.uow import SqlUnitOfWork
+from assistme.adapters.persistence.users import SqlUserRepository
+from assistme.adapters.security.digests import HmacDigest, derive_key
+from assistme.adapters.security.passwords import Argon2Hasher
+from assistme.adapters.security.tokens import JwtAccessTokens
+from assistme.config import Settings
+from assistme.core.identity.account import ChangePassword, DeleteAccount
+from assistme.core.identity.authenticate import AuthenticateAccessToken, AuthenticateApiKey
+from assistme.core.identity.login import Login
+from assistme.core.identity.logout import Logout
+from assistme.core.identity.minting import TokenMinter
+from assistme.core.identity.policy import IdentityPolicy
+from assistme.core.identity.ports import (
+    AccessTokens,
+    ApiKeyRepository,
+    PasswordHasher,
+    RefreshTokenRepository,
+    SecretDigest,
+    SessionRepository,
+    SessionRevocations,
+    Throttle,
+    UserRepository,
+)
+from assistme.core.identity.profile import CurrentUser, UpdateProfile
+from assistme.core.identity.refresh import RefreshSession
+from assistme.core.identity.register import RegisterUser
+from assistme.core.identity.revoking import SessionRevoker
+from assistme.core.identity.roles import AssignRole
+from assistme.core.shared.clock import Clock, SystemClock
+from assistme.core.shared.readiness import CheckReadiness, Probe
+from assistme.core.shared.uow import UnitOfWork
+
+
+class Persistence(Provider):
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = make_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_maker(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(engine, expire_on_commit=False)
+
+    @provide(scope=Scope.REQUEST)
+    async def session(self, maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        async with maker() as session:
+            yield session
+
+    uow = provide(SqlUnitOfWork, scope=Scope.REQUEST, provides=UnitOfWork)
+    users = provide(SqlUserRepository, scope=Scope.REQUEST, provides=UserRepository)
+    sessions = provide(SqlSessionRepository, scope=Scope.REQUEST, provides=SessionRepository)
+    refresh_tokens = provide(SqlRefreshTokenRepository, scope=Scope.REQUEST, provides=RefreshTokenRepository)
+    api_keys = provide(SqlApiKeyRepository, scope=Scope.REQUEST, provides=ApiKeyRepository)
+
+
+class Security(Provider):
+    scope = Scope.APP
+
+    @provide
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provide
+    def hasher(self, settings: Settings) -> PasswordHasher:
+        return Argon2Hasher(
+            settings.argon2_time_cost,
+            settings.argon2_memory_kib,
+            settings.argon2_parallelism,
+            settings.password_hash_concurrency,
+        )
+
+    @provide
+    def access_tokens(self, settings: Settings) -> AccessTokens:
+        key = derive_key(settings.secret_key, "access-token")
+        return JwtAccessTokens(key, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl)
+
+    @provide
+    def digest(self, settings: Settings) -> SecretDigest:
+        return HmacDigest(derive_key(settings.secret_key, "stored-secret"))
+
+    @provide
+    def identity_policy(self, settings: Settings) -> IdentityPolicy:
+        return IdentityPolicy(
+            refresh_token_ttl=settings.refresh_token_ttl,
+            refresh_reuse_grace=settings.refresh_reuse_grace,
+            login_failures_per_email=settings.login_failures_per_email,
+            login_failures_per_address=settings.login_failures_per_address,
+        )
+
+
+class Embedded(Provider):
+    """One process: revocations and counters in memory."""
+
+    scope = Scope.APP
+
+    @provide
+    def revocations(self, settings: Settings) -> SessionRevocations:
+        return MemoryRevocations(settings.access_token_ttl + 60)
+
+    @provide
+    def limits_storage(self) -> Storage:
+        return memory_storage()
+
+    @provide
+    def readiness(self, settings: Settings, engine: AsyncEngine) -> CheckReadiness:
+        return CheckReadiness([DatabaseProbe(engine)], settings.readiness_timeout)
+
+
+class Served(Provider):
+    """Many processes: revocations and counters in Redis, visible to all of them at once."""
+
+    scope = Scope.APP
+
+    @provide
+    async def redis(self, settings: Settings) -> AsyncIterator[Redis]:
+        assert settings.redis_url is not None
+        client = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        yield client
+        await client.aclose()
+
+    @provide
+    def revocations(self, settings: Settings, redis: Redis) -> SessionRevocations:
+        return RedisRevocations(redis, settings.redis_key_prefix, settings.access_token_ttl + 60)
+
+    @provide
+    def limits_storage(self, settings: Settings, redis: Redis) -> Storage:
+        return redis_storage(redis, settings.redis_key_prefix)
+
+    @provide
+    def readiness(self, settings: Settings, engine: AsyncEngine, redis: Redis) -> CheckReadiness:
+        probes: list[Probe] = [DatabaseProbe(engine), RedisProbe(redis)]
+        return CheckReadiness(probes, settings.readiness_timeout)
+
+
+class Identity(Provider):
+    throttle = provide(LimitsThrottle, scope=Scope.APP, provides=Throttle)
+    authenticate_token = provide(AuthenticateAccessToken, scope=Scope.APP)
+    use_cases = provide_all(
+        TokenMinter,
+        SessionRevoker,
+        RegisterUser,
+        Login,
+        RefreshSession,
+        Logout,
+        CurrentUser,
+        UpdateProfile,
+        ChangePassword,
+        AssignRole,
+        DeleteAccount,
+        AuthenticateApiKey,
+        scope=Scope.REQUEST,
+    )
+
+
+def core_providers(settings: Settings) -> list[Provider]:
+    mode = Embedded() if settings.embedded else Served()
+    return [Persistence(), Security(), mode, Identity()]
+
+
+def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:
+    """Later providers override earlier ones: that is how tests swap a port for a fake."""
+    return make_async_container(*core_providers(settings), *providers, context={Settings: settings})

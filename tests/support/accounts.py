@@ -1,0 +1,59 @@
+"""Helpers that sign people up and in through the API, as a client would."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from assistme.core.identity.entities import Role
+from assistme.core.identity.ports import UserRepository
+from assistme.core.shared.uow import UnitOfWork
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+async def login(client: AsyncTestClient[Litestar], email: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def signup(
+    client: AsyncTestClient[Litestar], email: str | None = None, password: str = PASSWORD, role: Role = Role.USER
+) -> Account:
+    email = email or f"{uuid.uuid4().hex[:10]}@example.com"
+    response = await client.post("/api/v1/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    user_id = response.json()["id"]
+    if role is not Role.USER:
+        await set_role(client.app, user_id, role)
+    tokens = await login(client, email, password)
+    return Account(user_id, email, password, tokens["access_token"], tokens["refresh_token"])
+
+
+async def set_role(app: Litestar, user_id: str, role: Role) -> None:
+    """Straight through the repository: how an operator's CLI makes the first admin."""
+    async with app.state.dishka_container() as container:
+        users = await container.get(UserRepository)
+        user = await users.get(uuid.UUID(user_id))
+        assert user is not None
+        user.role = role
+        await users.save(user)
+        await (await container.get(UnitOfWork)).commit()
