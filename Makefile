@@ -45,11 +45,19 @@ fmt: install
 	$(BIN)/ruff check --fix $(SOURCES)
 	$(BIN)/ruff format $(SOURCES)
 
+# Served setup only (ASSISTME_REDIS_URL set, here or in .env). The embedded broker runs each task in the
+# process that sends it and cannot listen, so there is no worker to start: say so and exit 0.
+# --no-configure-logging: the app already logs JSON lines; taskiq's own format would double each one.
 worker: migrate
-	$(BIN)/taskiq worker assistme.worker:broker
+	@mode=$$($(BIN)/python -c 'from assistme.config import load_settings as s; print("embedded" if s().embedded else "served")') \
+	  || exit 1; \
+	if [ "$$mode" = served ]; then exec $(BIN)/taskiq worker --no-configure-logging assistme.worker:broker; fi; \
+	echo "Embedded setup (ASSISTME_REDIS_URL unset): there is no separate worker, tasks run in the process that"; \
+	echo "sends them (make scheduler runs the scheduled ones). Set ASSISTME_REDIS_URL for the served setup."
 
+# Both setups: served, it sends due tasks to the workers; embedded, it runs them itself. Run one scheduler.
 scheduler: migrate
-	$(BIN)/taskiq scheduler assistme.scheduler:scheduler
+	$(BIN)/taskiq scheduler --no-configure-logging assistme.scheduler:scheduler
 
 clean:
 	rm -rf $(VENV) var/npm .pytest_cache .mypy_cache .ruff_cache

@@ -94,6 +94,9 @@ def history() -> None:
 
 
 def _in_container(work: Callable[[Any], Awaitable[T]]) -> T:
+    from advanced_alchemy.exceptions import AdvancedAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from assistme.ioc import make_container
 
     async def go() -> T:
@@ -104,7 +107,20 @@ def _in_container(work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             await container.close()
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except (SQLAlchemyError, AdvancedAlchemyError, OSError) as exc:
+        # A missing or unmigrated database is the usual cause: say so in one line, not a traceback.
+        raise click.ClickException(
+            f"the database failed: {_root_cause(exc)} (is it reachable, and migrated with `assistme db upgrade`?)"
+        ) from None
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The driver's own message, which carries no SQL statement and no parameters (a password hash, say)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return str(exc)
 
 
 @main.group()

@@ -24,6 +24,7 @@ from assistme.adapters.security.tokens import JwtAccessTokens
 from assistme.config import Settings
 from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.authenticate import AuthenticateAccessToken, AuthenticateApiKey
+from assistme.core.identity.housekeeping import PurgeSessions
 from assistme.core.identity.login import Login
 from assistme.core.identity.logout import Logout
 from assistme.core.identity.minting import TokenMinter
@@ -167,6 +168,7 @@ class Identity(Provider):
         AssignRole,
         DeleteAccount,
         AuthenticateApiKey,
+        PurgeSessions,
         scope=Scope.REQUEST,
     )
 

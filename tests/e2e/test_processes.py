@@ -1,0 +1,140 @@
+"""The real processes: `assistme run` served over HTTP, and the `assistme` console script's commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ASSISTME = str(Path(sys.executable).with_name("assistme"))
+DEADLINE = 15.0  # seconds a process may take to come up before the test gives up (a bound, not a measurement)
+PASSWORD = "correct horse battery"
+
+
+def environment(home: Path) -> dict[str, str]:
+    """An embedded setup under ``home``, cheap password hashing, nothing inherited from this shell's ASSISTME_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTME_")}
+    env.update(
+        ASSISTME_ENVIRONMENT="test",
+        ASSISTME_SECRET_KEY="e2e-secret-" + "x" * 40,
+        ASSISTME_DATABASE_URL=f"sqlite+aiosqlite:///{home / 'var' / 'assistme.db'}",
+        ASSISTME_STATIC_DIR=str(home / "static"),
+        ASSISTME_ARGON2_TIME_COST="1",
+        ASSISTME_ARGON2_MEMORY_KIB="1024",
+    )
+    return env
+
+
+def cli(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    cwd = Path(env["ASSISTME_STATIC_DIR"]).parent  # home: no stray .env from the checkout
+    command = [ASSISTME, *args]
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    if ok:
+        assert done.returncode == 0, f"assistme {' '.join(args)}: {done.stdout}{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A fresh embedded database, migrated by the console script."""
+    env = environment(tmp_path_factory.mktemp("e2e"))
+    cli(env, "db", "upgrade")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """`assistme run` on a free port; answers its base URL once /api/v1/health does."""
+    port, log = free_port(), tmp_path / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own console script)
+            [ASSISTME, "run", "--port", str(port)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + DEADLINE
+            while not _healthy(base):
+                assert process.poll() is None, f"assistme run exited: {log.read_text()}"
+                assert time.monotonic() < deadline, f"assistme run never answered: {log.read_text()}"
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=DEADLINE)
+    # uvicorn exits by re-raising the signal it handled, so the exit status says nothing: the log does.
+    assert "Application shutdown complete" in log.read_text(), f"assistme run did not stop cleanly: {log.read_text()}"
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_served_api_registers_logs_in_and_knows_the_user(server: str) -> None:
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    with httpx.Client(base_url=server, timeout=10) as http:
+        registered = http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+        assert registered.status_code == 201, registered.text
+        login = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        me = http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == email
+    assert me.json()["id"] == registered.json()["id"]
+    assert "X-Request-ID" in me.headers
+
+
+def test_cli_creates_an_admin_lists_users_and_refuses_to_demote_the_last_admin(env: dict[str, str]) -> None:
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+
+    created = cli(env, "user", "create", "--email", email, "--password", PASSWORD, "--admin")
+    assert created.stdout.split()[1:] == [email, "admin"]
+    assert PASSWORD not in created.stdout + created.stderr
+
+    listed = cli(env, "user", "list").stdout
+    assert any(email in line and "admin" in line and "active" in line for line in listed.splitlines())
+
+    demoted = cli(env, "user", "set-role", email, "user", ok=False)
+    assert demoted.returncode != 0
+    assert "last active admin" in demoted.stderr
+    assert "Traceback" not in demoted.stderr
+
+
+def test_cli_lists_every_route_with_its_methods(env: dict[str, str]) -> None:
+    routes = [line.split() for line in cli(env, "routes").stdout.splitlines()]
+
+    assert ["POST", "/api/v1/auth/login"] in routes
+    assert ["GET", "/api/v1/health"] in routes
+    assert ["GET", "/api/v1/ready"] in routes
+
+
+def test_cli_walks_migrations_down_to_nothing_and_back_up(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    cli(env, "db", "upgrade")
+    assert "0001" in cli(env, "db", "history").stdout
+
+    cli(env, "db", "downgrade", "base")
+    unmigrated = cli(env, "user", "list", ok=False)  # no tables left: one clear line, no traceback
+    assert unmigrated.returncode != 0
+    assert "assistme db upgrade" in unmigrated.stderr
+    assert "Traceback" not in unmigrated.stderr
+
+    cli(env, "db", "upgrade")
+    assert "(head)" in cli(env, "db", "current").stdout
