@@ -11,7 +11,7 @@ from assistme import __version__
 from assistme.api.access import AccessPolicy, access_guard
 from assistme.api.identity.auth import AuthController
 from assistme.api.identity.users import MeController
-from assistme.api.openapi import openapi_config
+from assistme.api.openapi import PlatformErrors, openapi_config
 from assistme.api.platform import PlatformController, scalar_bundle
 from assistme.api.problems import HANDLERS
 from assistme.api.requests import RequestLog
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(settings.static_dir, __version__),
+        plugins=[PlatformErrors()],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,

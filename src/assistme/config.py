@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 from dotenv import dotenv_values
+from limits import parse
 
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0000"  # noqa: S105 (refused in production)
 """The secret a development checkout runs with; production refuses it."""
@@ -51,7 +54,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return self.redis_url is None
 
     def check(self) -> None:
-        """Refuse settings that must never run in production."""
+        """Refuse what would fail on the first request, and settings that must never run in production."""
+        for cidr in self.trusted_proxies:
+            try:
+                ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{PREFIX}TRUSTED_PROXIES: {cidr!r} is not an address or a network") from None
+        for name in _LIMITS:
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(f"{PREFIX}{name.upper()} must read like 100/minute or 5/15minutes") from None
         if self.environment != "production":
             return
         if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
@@ -61,6 +74,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _LISTS = {name for name, kind in Settings.__annotations__.items() if "list[" in str(kind)}
+_LIMITS = ("rate_limit_default", "rate_limit_auth", "login_failures_per_email", "login_failures_per_address")
+_AT_FIELD = re.compile(r" - at `\$\.(\w+)`$")
+
+
+def _explain(error: msgspec.ValidationError) -> str:
+    """Name the variable, not msgspec's path; every raw value is a string, so "got `str`" says nothing."""
+    message = str(error)
+    if (at := _AT_FIELD.search(message)) is None:
+        return f"invalid setting: {message}"
+    reason = message[: at.start()].replace(", got `str`", "")
+    return f"invalid setting {PREFIX}{at.group(1).upper()}: {reason}"
 
 
 def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -83,6 +107,6 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
     try:
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        raise ValueError(f"invalid setting: {exc}") from exc
+        raise ValueError(_explain(exc)) from None
     settings.check()
     return settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import ip_address, ip_network
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any
 
 from dishka import AsyncContainer
@@ -44,12 +45,17 @@ class AccessPolicy:
         return peer
 
 
-def _within(address: str, networks: tuple[str, ...]) -> bool:
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def _within(address: str, cidrs: tuple[str, ...]) -> bool:
     try:
         ip = ip_address(address)
-    except ValueError:
+    except ValueError:  # a unix socket, or the test client's "testclient": never a trusted proxy
         return False
-    return any(ip in ip_network(net, strict=False) for net in networks)
+    return any(ip in network for network in _networks(cidrs))
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -59,24 +65,25 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token.strip()
 
 
-async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    container: AsyncContainer = connection.state.dishka_container
-    policy = await container.get(AccessPolicy)
-    principal: Principal | None = None
-    if isinstance(handler, HTTPRouteHandler) and handler.resolve_security():
-        token = bearer_token(connection)
-        if token.startswith(API_KEY_PREFIX):
-            authenticate_key = await container.get(AuthenticateApiKey)
-            principal = await authenticate_key(token, connection.headers.get(ACT_AS_HEADER))
-        else:
-            authenticate = await container.get(AuthenticateAccessToken)
-            principal = await authenticate(token)
-        connection.scope["user"] = principal
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], container: AsyncContainer) -> Principal:
+    token = bearer_token(connection)
+    if token.startswith(API_KEY_PREFIX):
+        authenticate_key = await container.get(AuthenticateApiKey)
+        return await authenticate_key(token, connection.headers.get(ACT_AS_HEADER))
+    authenticate = await container.get(AuthenticateAccessToken)
+    return await authenticate(token)
 
-    if not policy.rate_limits:
-        return
+
+async def _throttle(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    handler: BaseRouteHandler,
+    container: AsyncContainer,
+    principal: Principal | None,
+) -> None:
+    """Count the request against its principal, or its address when it has none; raise once over the limit."""
+    policy = await container.get(AccessPolicy)
     opt = handler.opt.get(RATE_LIMIT, "default")
-    if opt is None:
+    if not policy.rate_limits or opt is None:
         return
     if opt == "auth":
         limit, key = policy.auth_limit, f"auth:{policy.client_address(connection)}"
@@ -88,3 +95,17 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     throttle = await container.get(Throttle)
     if (wait := await throttle.hit(limit, key)) is not None:
         raise RateLimited("rate limit exceeded", wait)
+
+
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    container: AsyncContainer = connection.state.dishka_container
+    principal: Principal | None = None
+    if isinstance(handler, HTTPRouteHandler) and handler.resolve_security():
+        try:
+            principal = await _authenticate(connection, container)
+        except Unauthenticated:
+            # A caller without a valid credential counts against its address: guessing tokens is rate limited too.
+            await _throttle(connection, handler, container, None)
+            raise
+        connection.scope["user"] = principal
+    await _throttle(connection, handler, container, principal)

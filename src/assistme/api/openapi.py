@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import html
+import json
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Request
+from litestar.constants import RESERVED_KWARGS
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.plugins import ReceiveRoutePlugin
+from litestar.routes import BaseRoute, HTTPRoute
+from msgspec import UNSET, UnsetType
 
-from assistme.api.access import BEARER
+from assistme.api.access import BEARER, RATE_LIMIT
 
 SCALAR_ROUTE = "/docs/scalar.js"
 TOKEN_ROUTE = "/api/v1/auth/token"  # noqa: S105 (a route, not a secret)
@@ -20,16 +26,56 @@ SCALAR_FILE = "scalar/standalone.js"
 SCALAR_CDN = "https://cdn.jsdelivr.net/npm/@scalar/api-reference"
 
 
-class Problem(dict[str, Any]):
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True):
     """An RFC 9457 problem: type, title, status, detail, and errors for invalid input."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | UnsetType = UNSET
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
     """Document the error answers a route gives, each as problem+json."""
     return {
-        s: ResponseSpec(data_container=Problem, description=HTTPStatus(s).phrase, media_type="application/problem+json")
+        s: ResponseSpec(
+            data_container=Problem,
+            description=HTTPStatus(s).phrase,
+            media_type="application/problem+json",
+            generate_examples=False,  # random strings would only mislead a reader
+        )
         for s in statuses
     }
+
+
+class PlatformErrors(ReceiveRoutePlugin):
+    """Documents on every route what the platform itself may answer, so a controller lists only its own errors.
+
+    Input: 400 (malformed, replacing Litestar's own entry, which is not the shape we send), 413 for a body,
+    422. A bearer scheme: 401, and 503 when the session store is down. A rate limit: 429.
+    """
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute):
+            return
+        for handler in route.route_handlers:
+            params = handler.parsed_fn_signature.parameters
+            statuses = []
+            if "data" in params or any(name not in RESERVED_KWARGS for name in params):
+                statuses += [400, 422]
+            if "data" in params:
+                statuses.append(413)
+            if handler.resolve_security():
+                statuses += [401, 503]
+            if handler.opt.get(RATE_LIMIT, "default") is not None:
+                statuses.append(429)
+            handler.responses = {**responses(*statuses), **(handler.responses or {})}
 
 
 class LocalScalar(ScalarRenderPlugin):
@@ -39,10 +85,12 @@ class LocalScalar(ScalarRenderPlugin):
         # Our own page: the parent's links a stylesheet from a CDN, which an air-gapped browser cannot load.
         title = html.escape(openapi_schema["info"]["title"])
         spec = html.escape(self.get_openapi_json_route(request))
+        # Served locally, Scalar must not fetch its fonts from fonts.scalar.com either.
+        options = html.escape(json.dumps({"withDefaultFonts": self.js_url == SCALAR_CDN}))
         return f"""<!DOCTYPE html>
 <html><head><title>{title}</title><meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><script id="api-reference" data-url="{spec}"></script>
+<body><script id="api-reference" data-url="{spec}" data-configuration="{options}"></script>
 <script src="{html.escape(self.js_url)}"></script></body></html>""".encode()
 
 

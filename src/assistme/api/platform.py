@@ -8,6 +8,7 @@ import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
 from litestar.response import File, Redirect
 
@@ -58,6 +59,8 @@ def scalar_bundle(static_dir: str) -> type[Controller]:
     class ScalarBundle(Controller):
         @get(SCALAR_ROUTE, include_in_schema=False, opt=NO_LIMIT, cache_control=CacheControlHeader(max_age=86400))
         async def scalar_js(self) -> File:
+            if not bundle.is_file():  # not installed: the docs page loads Scalar from its CDN instead
+                raise NotFoundException("the Scalar bundle is not installed")
             return File(bundle, content_disposition_type="inline", media_type="text/javascript")
 
     return ScalarBundle

@@ -34,7 +34,8 @@ _STATUS: dict[type[DomainError], int] = {
     Unavailable: 503,
 }
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
-_AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_BODY = "data"  # Litestar's name for the request body; its errors at the body's root carry this key
 
 
 def problem(
@@ -70,25 +71,30 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    """Litestar's messages, each with the dotted path of the field it is about."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         message = str(item.get("message", "invalid value"))
-        field = str(item.get("key") or "")
-        if unknown := _UNKNOWN_FIELD.search(message):
-            field = ".".join(p for p in (field, unknown.group(1)) if p)
+        key = str(item.get("key") or "")
+        path = [key] if key and key != _BODY else []
+        if message == f"'{key}'":  # a missing argument: Litestar reports the KeyError itself
+            message = "this field is required"
+        elif unknown := _UNKNOWN_FIELD.search(message):
+            path.append(unknown.group(1))
             message = "this field cannot be set here"
-        elif at := _AT_PATH.search(message):
-            field = ".".join(p for p in (field, at.group(1)) if p)
-            message = message[: at.start()]
-        errors.append({"field": field or str(item.get("source") or "body"), "message": message})
+        elif missing := _MISSING_FIELD.search(message):
+            path.append(missing.group(1))
+            message = "this field is required"
+        field = ".".join(path) or ("body" if key == _BODY else str(item.get("source") or "request"))
+        errors.append({"field": field, "message": message})
     return errors
 
 
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    errors = _field_errors(exc)
-    if not errors and "json" in str(exc.detail).lower():
-        return problem(400, "the request body is not valid JSON", title="Malformed request")
-    return problem(422, "the request has invalid fields", title="Invalid input", errors=errors)
+    if errors := _field_errors(exc):
+        return problem(422, "the request has invalid fields", title="Invalid input", errors=errors)
+    # Nothing names a field (a multipart body without its boundary, say): the request itself is malformed.
+    return problem(400, str(exc.detail), title="Malformed request")
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -98,7 +104,15 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The traceback goes to the log, under the request's id; the client learns only that it failed.
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"fields": {"request_id": request_id}},
+    )
     return problem(500, "something went wrong on our side")
 
 
