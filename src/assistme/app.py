@@ -10,6 +10,7 @@ from litestar.config.cors import CORSConfig
 from assistme import __version__
 from assistme.api.access import AccessPolicy, access_guard
 from assistme.api.identity.auth import AuthController
+from assistme.api.identity.sessions import SessionController
 from assistme.api.identity.users import MeController
 from assistme.api.openapi import PlatformErrors, openapi_config
 from assistme.api.platform import PlatformController, scalar_bundle
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             scalar_bundle(settings.static_dir),
             AuthController,
             MeController,
+            SessionController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -45,6 +45,7 @@ from assistme.core.identity.refresh import RefreshSession
 from assistme.core.identity.register import RegisterUser
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.identity.roles import AssignRole
+from assistme.core.identity.sessions import ListSessions, RevokeOtherSessions, RevokeSession
 from assistme.core.shared.clock import Clock, SystemClock
 from assistme.core.shared.readiness import CheckReadiness, Probe
 from assistme.core.shared.uow import UnitOfWork
@@ -168,6 +169,9 @@ class Identity(Provider):
         AssignRole,
         DeleteAccount,
         AuthenticateApiKey,
+        ListSessions,
+        RevokeSession,
+        RevokeOtherSessions,
         PurgeSessions,
         scope=Scope.REQUEST,
     )

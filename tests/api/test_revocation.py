@@ -1,0 +1,125 @@
+"""Every way a session ends takes effect for the very next request; refresh rotation resists theft and races."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import msgspec
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from assistme.config import Settings
+from tests.support.accounts import PASSWORD, login, signup
+from tests.support.apps import running
+from tests.support.clock import MovableClock, clock_provider
+
+Client = AsyncTestClient[Litestar]
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_password_change_ends_every_other_session_and_the_old_password(client: Client) -> None:
+    account = await signup(client)
+    other = await login(client, account.email)
+    response = await client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=account.headers,
+    )
+    assert response.status_code == 204
+    assert (await client.get("/api/v1/users/me", headers=bearer(other["access_token"]))).status_code == 401
+    refresh = await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    assert refresh.status_code == 401
+    assert (await client.get("/api/v1/users/me", headers=account.headers)).status_code == 200
+    old = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    assert old.status_code == 401
+    assert (await login(client, account.email, NEW_PASSWORD))["access_token"]
+
+
+async def test_password_change_needs_the_current_password(client: Client) -> None:
+    account = await signup(client)
+    response = await client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": "not the password", "new_password": NEW_PASSWORD},
+        headers=account.headers,
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["current_password"]
+    assert (await login(client, account.email))["access_token"]
+
+
+async def test_deleting_the_account_kills_every_token_and_frees_the_email(client: Client) -> None:
+    account = await signup(client)
+    other = await login(client, account.email)
+    assert (await client.delete("/api/v1/users/me", headers=account.headers)).status_code == 204
+    for access in (account.access_token, other["access_token"]):
+        assert (await client.get("/api/v1/users/me", headers=bearer(access))).status_code == 401
+    refresh = await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    assert refresh.status_code == 401
+    gone = await client.post("/api/v1/auth/login", json={"email": account.email, "password": PASSWORD})
+    assert gone.status_code == 401
+    again = await client.post("/api/v1/auth/register", json={"email": account.email, "password": PASSWORD})
+    assert again.status_code == 201
+
+
+@pytest.mark.usefixtures("app")
+async def test_spent_refresh_token_replayed_after_the_grace_period_revokes_the_session(settings: Settings) -> None:
+    clock = MovableClock()
+    async with running(settings, clock_provider(clock)) as client:
+        account = await signup(client)
+        newer = (await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})).json()
+
+        clock.advance(settings.refresh_reuse_grace + 5)
+        replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+        assert replay.status_code == 401
+
+        assert (await client.get("/api/v1/users/me", headers=bearer(newer["access_token"]))).status_code == 401
+        stolen = await client.post("/api/v1/auth/refresh", json={"refresh_token": newer["refresh_token"]})
+        assert stolen.status_code == 401
+        # other sessions of the same person are untouched
+        assert (await login(client, account.email))["access_token"]
+
+
+@pytest.mark.usefixtures("app")
+async def test_spent_refresh_token_replayed_within_the_grace_period_revokes_nothing(settings: Settings) -> None:
+    clock = MovableClock()
+    async with running(settings, clock_provider(clock)) as client:
+        account = await signup(client)
+        newer = (await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})).json()
+        clock.advance(settings.refresh_reuse_grace - 5)
+        replay = await client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+        assert replay.status_code == 401
+        assert (await client.get("/api/v1/users/me", headers=bearer(newer["access_token"]))).status_code == 200
+        rotated = await client.post("/api/v1/auth/refresh", json={"refresh_token": newer["refresh_token"]})
+        assert rotated.status_code == 200
+
+
+@pytest.mark.usefixtures("app")
+async def test_twenty_concurrent_refreshes_yield_exactly_one_new_pair(settings: Settings) -> None:
+    async with running(msgspec.structs.replace(settings, rate_limit_auth="100/minute")) as client:
+        await _race(client)
+
+
+async def _race(client: Client) -> None:
+    account = await signup(client)
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token}) for _ in range(20))
+    )
+    assert Counter(r.status_code for r in responses) == {200: 1, 401: 19}
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    # the losers raced within the grace period: the session lives on
+    assert (await client.get("/api/v1/users/me", headers=bearer(winner["access_token"]))).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": winner["refresh_token"]})
+    ).status_code == 200
+
+
+async def test_a_logged_out_session_cannot_log_out_again(client: Client) -> None:
+    account = await signup(client)
+    assert (await client.post("/api/v1/auth/logout", headers=account.headers)).status_code == 204
+    assert (await client.post("/api/v1/auth/logout", headers=account.headers)).status_code == 401
