@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dishka import Provider, Scope, provide
+from dishka import Provider, Scope
 
 from assistme.core.shared.clock import Clock
 
