@@ -9,6 +9,8 @@ from litestar.config.cors import CORSConfig
 
 from assistme import __version__
 from assistme.api.access import AccessPolicy, access_guard
+from assistme.api.identity.admin_users import UsersController
+from assistme.api.identity.api_keys import ApiKeyController
 from assistme.api.identity.auth import AuthController
 from assistme.api.identity.sessions import SessionController
 from assistme.api.identity.users import MeController
@@ -54,6 +56,8 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             AuthController,
             MeController,
             SessionController,
+            UsersController,
+            ApiKeyController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -23,6 +23,8 @@ from assistme.adapters.security.passwords import Argon2Hasher
 from assistme.adapters.security.tokens import JwtAccessTokens
 from assistme.config import Settings
 from assistme.core.identity.account import ChangePassword, DeleteAccount
+from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
+from assistme.core.identity.api_keys import CreateApiKey, DeleteApiKey, ListApiKeys
 from assistme.core.identity.authenticate import AuthenticateAccessToken, AuthenticateApiKey
 from assistme.core.identity.housekeeping import PurgeSessions
 from assistme.core.identity.login import Login
@@ -170,6 +172,15 @@ class Identity(Provider):
         DeleteAccount,
         AuthenticateApiKey,
         ListSessions,
+        ListUsers,
+        GetUser,
+        UserByTelegram,
+        CreateUser,
+        UpdateUser,
+        DeleteUser,
+        CreateApiKey,
+        ListApiKeys,
+        DeleteApiKey,
         RevokeSession,
         RevokeOtherSessions,
         PurgeSessions,

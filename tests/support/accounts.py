@@ -9,9 +9,11 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from assistme.config import Settings
 from assistme.core.identity.entities import Role
 from assistme.core.identity.ports import UserRepository
 from assistme.core.shared.uow import UnitOfWork
+from assistme.ioc import make_container
 
 PASSWORD = "correct horse battery"
 
@@ -49,11 +51,15 @@ async def signup(
 
 
 async def set_role(app: Litestar, user_id: str, role: Role) -> None:
-    """Straight through the repository: how an operator's CLI makes the first admin."""
-    async with app.state.dishka_container() as container:
+    """Straight through the repository, as the operator's CLI makes the first admin. A container of its own:
+    the app's engine belongs to the event loop the test client serves it on."""
+    settings = await app.state.dishka_container.get(Settings)
+    root = make_container(settings)
+    async with root() as container:
         users = await container.get(UserRepository)
         user = await users.get(uuid.UUID(user_id))
         assert user is not None
         user.role = role
         await users.save(user)
         await (await container.get(UnitOfWork)).commit()
+    await root.close()

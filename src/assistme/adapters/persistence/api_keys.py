@@ -43,7 +43,7 @@ class SqlApiKeyRepository:
         return _to_entity(row)
 
     async def list(self, page: PageRequest) -> Page[ApiKey]:
-        rows, total = await self._rows.list_and_count(
+        rows, total = await self._rows.get_many_and_count(
             LimitOffset(page.limit, page.offset), OrderBy("created_at", "asc")
         )
         return Page([_to_entity(r) for r in rows], total, page.limit, page.offset)

@@ -97,7 +97,7 @@ class SqlUserRepository:
         if query:
             pattern = f"%{query.lower()}%"
             filters.append(or_(func.lower(UserRow.email).like(pattern), func.lower(UserRow.full_name).like(pattern)))
-        rows, total = await self._rows.list_and_count(
+        rows, total = await self._rows.get_many_and_count(
             *filters, LimitOffset(page.limit, page.offset), OrderBy("created_at", "asc")
         )
         return Page([_to_entity(r) for r in rows], total, page.limit, page.offset)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistme.core.identity.admins import keep_an_admin
 from assistme.core.identity.credentials import check_password
 from assistme.core.identity.ports import PasswordHasher, UserRepository
 from assistme.core.identity.principal import Principal
 from assistme.core.identity.profile import CurrentUser
 from assistme.core.identity.revoking import SessionRevoker
-from assistme.core.shared.errors import Conflict, InvalidInput
+from assistme.core.shared.errors import InvalidInput
 from assistme.core.shared.uow import UnitOfWork
 
 
@@ -43,8 +44,7 @@ class DeleteAccount:
 
     async def __call__(self, principal: Principal) -> None:
         user = await CurrentUser(self.users)(principal)
-        if user.is_admin and user.is_active and await self.users.count_active_admins() <= 1:
-            raise Conflict("the last active admin cannot be deleted")
+        await keep_an_admin(self.users, user, "deleted")
         await self.revoker.revoke_user(user.id)
         await self.users.delete(user.id)
         await self.uow.commit()

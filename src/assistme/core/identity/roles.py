@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistme.core.identity.admins import keep_an_admin
 from assistme.core.identity.credentials import normalise_email
 from assistme.core.identity.entities import Role
 from assistme.core.identity.ports import UserRepository
 from assistme.core.identity.revoking import SessionRevoker
-from assistme.core.shared.errors import Conflict, NotFound
+from assistme.core.shared.errors import NotFound
 from assistme.core.shared.uow import UnitOfWork
 
 
@@ -29,8 +30,7 @@ class AssignRole:
             raise NotFound("no account with this email")
         if user.role is role:
             return
-        if user.is_admin and user.is_active and await self.users.count_active_admins() <= 1:
-            raise Conflict("the last active admin cannot be demoted")
+        await keep_an_admin(self.users, user, "demoted")
         user.role = role
         await self.users.save(user)
         await self.uow.commit()
