@@ -114,3 +114,14 @@ async def test_a_logged_out_session_cannot_log_out_again(client: Client) -> None
     account = await signup(client)
     assert (await client.post("/api/v1/auth/logout", headers=account.headers)).status_code == 204
     assert (await client.post("/api/v1/auth/logout", headers=account.headers)).status_code == 401
+
+
+@pytest.mark.usefixtures("app")
+async def test_logout_on_one_api_process_is_seen_by_another_at_once(settings: Settings) -> None:
+    if settings.redis_url is None:
+        pytest.skip("the embedded setup is one process")
+    async with running(settings) as first, running(settings) as second:
+        account = await signup(first)
+        assert (await second.get("/api/v1/users/me", headers=account.headers)).status_code == 200
+        assert (await first.post("/api/v1/auth/logout", headers=account.headers)).status_code == 204
+        assert (await second.get("/api/v1/users/me", headers=account.headers)).status_code == 401
