@@ -102,7 +102,7 @@ async def test_health_answers_with_every_dependency_unreachable(settings: Settin
 async def test_ready_checks_the_database_and_redis_when_served(client: Client, settings: Settings) -> None:
     response = await client.get("/api/v1/ready")
     assert response.status_code == 200
-    expected = {"database": "ok"} if settings.embedded else {"database": "ok", "redis": "ok"}
+    expected = {"database": "ok"} if settings.embedded else {"database": "ok", "broker": "ok"}
     assert response.json() == {"status": "ready", "checks": expected}
 
 
@@ -122,7 +122,7 @@ async def test_ready_is_503_naming_an_unreachable_redis(settings: Settings) -> N
     async with running(msgspec.structs.replace(settings, redis_url=UNREACHABLE_REDIS)) as client:
         response = await client.get("/api/v1/ready")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "redis": "failed"}
+    assert response.json()["checks"] == {"database": "ok", "broker": "failed"}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Readiness probe of Redis (the broker, the cache and the session store in the served setup)."""
+"""Readiness probe of Redis: the broker, the cache and the session store of the served setup."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 
 class RedisProbe:
-    name = "redis"
+    name = "broker"  # API.md names it so: in the served setup Redis carries the tasks (and the caches)
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
