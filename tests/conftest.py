@@ -16,7 +16,8 @@ from assistme.app import create_app
 from assistme.config import Settings
 from tests.support import services
 
-TABLES = ["refresh_tokens", "auth_sessions", "api_keys", "users"]
+TABLES = ["assistant_tools", "assistants", "refresh_tokens", "auth_sessions", "api_keys", "users"]
+ADDED_TOOLS = "DELETE FROM tools WHERE NOT is_builtin"  # the built-in ones come with the migrations
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -59,6 +60,7 @@ async def _empty(settings: Settings) -> None:
             else:
                 for table in TABLES:
                     await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+            await conn.execute(text(ADDED_TOOLS))
     finally:
         await engine.dispose()
     if settings.redis_url:

@@ -9,6 +9,8 @@ from litestar.config.cors import CORSConfig
 
 from assistme import __version__
 from assistme.api.access import AccessPolicy, access_guard
+from assistme.api.assistants.assistants import AssistantController
+from assistme.api.assistants.tools import ToolController
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
 from assistme.api.identity.auth import AuthController
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             SessionController,
             UsersController,
             ApiKeyController,
+            AssistantController,
+            ToolController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from assistme.adapters.cache.probe import RedisProbe
 from assistme.adapters.cache.revocations import MemoryRevocations, RedisRevocations
 from assistme.adapters.cache.throttle import LimitsThrottle, memory_storage, redis_storage
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
+from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
 from assistme.adapters.persistence.engine import make_engine
 from assistme.adapters.persistence.probe import DatabaseProbe
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
@@ -21,7 +22,18 @@ from assistme.adapters.persistence.users import SqlUserRepository
 from assistme.adapters.security.digests import HmacDigest, derive_key
 from assistme.adapters.security.passwords import Argon2Hasher
 from assistme.adapters.security.tokens import JwtAccessTokens
+from assistme.adapters.validation.json_schema import JsonSchemaChecker
 from assistme.config import Settings
+from assistme.core.assistants.assistants import (
+    AttachTool,
+    CreateAssistant,
+    DeleteAssistant,
+    GetAssistant,
+    ListAssistants,
+    UpdateAssistant,
+)
+from assistme.core.assistants.ports import AssistantRepository, SchemaChecker, ToolRepository
+from assistme.core.assistants.tools import CreateTool, DeleteTool, GetTool, ListTools, UpdateTool
 from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
 from assistme.core.identity.api_keys import CreateApiKey, DeleteApiKey, ListApiKeys
@@ -155,6 +167,26 @@ class Served(Provider):
         return CheckReadiness(probes, settings.readiness_timeout)
 
 
+class Assistants(Provider):
+    assistants = provide(SqlAssistantRepository, scope=Scope.REQUEST, provides=AssistantRepository)
+    tools = provide(SqlToolRepository, scope=Scope.REQUEST, provides=ToolRepository)
+    checker = provide(JsonSchemaChecker, scope=Scope.APP, provides=SchemaChecker)
+    use_cases = provide_all(
+        ListTools,
+        GetTool,
+        CreateTool,
+        UpdateTool,
+        DeleteTool,
+        ListAssistants,
+        GetAssistant,
+        CreateAssistant,
+        UpdateAssistant,
+        DeleteAssistant,
+        AttachTool,
+        scope=Scope.REQUEST,
+    )
+
+
 class Identity(Provider):
     throttle = provide(LimitsThrottle, scope=Scope.APP, provides=Throttle)
     authenticate_token = provide(AuthenticateAccessToken, scope=Scope.APP)
@@ -190,7 +222,7 @@ class Identity(Provider):
 
 def core_providers(settings: Settings) -> list[Provider]:
     mode = Embedded() if settings.embedded else Served()
-    return [Persistence(), Security(), mode, Identity()]
+    return [Persistence(), Security(), mode, Identity(), Assistants()]
 
 
 def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.base import UUIDv7AuditBase
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, String
+from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -55,3 +56,37 @@ class ApiKeyRow(UUIDv7AuditBase):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(200), default="")  # space-separated, as in OAuth2
     last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class ToolRow(UUIDv7AuditBase):
+    __tablename__ = "tools"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    tool_type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    input_schema: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AssistantRow(UUIDv7AuditBase):
+    __tablename__ = "assistants"
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    assistant_type: Mapped[str] = mapped_column(String(32))
+    is_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class AssistantToolRow(orm_registry.generate_base()):  # type: ignore[misc]
+    """Which tools an assistant may use; the rows go with either side."""
+
+    __tablename__ = "assistant_tools"
+
+    assistant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("assistants.id", ondelete="CASCADE"), primary_key=True)
+    tool_id: Mapped[UUID] = mapped_column(
+        GUID, ForeignKey("tools.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
