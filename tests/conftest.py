@@ -16,7 +16,7 @@ from assistme.app import create_app
 from assistme.config import Settings
 from tests.support import services
 
-TABLES = ["assistant_tools", "assistants", "refresh_tokens", "auth_sessions", "api_keys", "users"]
+TABLES = ["secretary_links", "assistant_tools", "assistants", "refresh_tokens", "auth_sessions", "api_keys", "users"]
 ADDED_TOOLS = "DELETE FROM tools WHERE NOT is_builtin"  # the built-in ones come with the migrations
 
 

@@ -10,6 +10,7 @@ from litestar.config.cors import CORSConfig
 from assistme import __version__
 from assistme.api.access import AccessPolicy, access_guard
 from assistme.api.assistants.assistants import AssistantController
+from assistme.api.assistants.secretaries import SecretaryController, UserSecretaryController
 from assistme.api.assistants.tools import ToolController
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             ApiKeyController,
             AssistantController,
             ToolController,
+            SecretaryController,
+            UserSecretaryController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

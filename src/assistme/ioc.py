@@ -16,6 +16,7 @@ from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
 from assistme.adapters.persistence.engine import make_engine
 from assistme.adapters.persistence.probe import DatabaseProbe
+from assistme.adapters.persistence.secretaries import SqlSecretaryRepository
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
 from assistme.adapters.persistence.uow import SqlUnitOfWork
 from assistme.adapters.persistence.users import SqlUserRepository
@@ -32,7 +33,8 @@ from assistme.core.assistants.assistants import (
     ListAssistants,
     UpdateAssistant,
 )
-from assistme.core.assistants.ports import AssistantRepository, SchemaChecker, ToolRepository
+from assistme.core.assistants.ports import AssistantRepository, SchemaChecker, SecretaryRepository, ToolRepository
+from assistme.core.assistants.secretaries import MySecretary, Secretaries, UserSecretary
 from assistme.core.assistants.tools import CreateTool, DeleteTool, GetTool, ListTools, UpdateTool
 from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
@@ -171,6 +173,7 @@ class Assistants(Provider):
     assistants = provide(SqlAssistantRepository, scope=Scope.REQUEST, provides=AssistantRepository)
     tools = provide(SqlToolRepository, scope=Scope.REQUEST, provides=ToolRepository)
     checker = provide(JsonSchemaChecker, scope=Scope.APP, provides=SchemaChecker)
+    secretary_links = provide(SqlSecretaryRepository, scope=Scope.REQUEST, provides=SecretaryRepository)
     use_cases = provide_all(
         ListTools,
         GetTool,
@@ -183,6 +186,9 @@ class Assistants(Provider):
         UpdateAssistant,
         DeleteAssistant,
         AttachTool,
+        Secretaries,
+        MySecretary,
+        UserSecretary,
         scope=Scope.REQUEST,
     )
 

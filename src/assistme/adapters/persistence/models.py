@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -90,3 +90,22 @@ class AssistantToolRow(orm_registry.generate_base()):  # type: ignore[misc]
         GUID, ForeignKey("tools.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SecretaryLinkRow(UUIDv7AuditBase):
+    """A link per period; at most one active (unlinked_at NULL) per user, enforced by a partial unique index."""
+
+    __tablename__ = "secretary_links"
+    __table_args__ = (
+        Index(
+            "uq_secretary_links_active_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("unlinked_at IS NULL"),
+            postgresql_where=text("unlinked_at IS NULL"),
+        ),
+    )
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assistant_id: Mapped[UUID] = mapped_column(ForeignKey("assistants.id", ondelete="CASCADE"), index=True)
+    unlinked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

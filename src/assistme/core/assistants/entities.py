@@ -69,3 +69,14 @@ class AssistantSpec:
     is_secretary: bool = False
     description: str | None = None
     tool_ids: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SecretaryLink:
+    """Which assistant a person's bot talks to by default; old links stay as history."""
+
+    id: UUID
+    user_id: UUID
+    assistant_id: UUID
+    linked_at: datetime
+    unlinked_at: datetime | None = None

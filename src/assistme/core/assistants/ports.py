@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from assistme.core.assistants.entities import Assistant, AssistantSpec, Tool, ToolSpec
+from assistme.core.assistants.entities import Assistant, AssistantSpec, SecretaryLink, Tool, ToolSpec
 from assistme.core.shared.pagination import Page, PageRequest
 
 
@@ -53,4 +54,16 @@ class ToolRepository(Protocol):
 class SchemaChecker(Protocol):
     def problems(self, schema: dict[str, Any]) -> list[str]:
         """Why ``schema`` is not a valid JSON Schema (draft 2020-12); empty when it is."""
+        ...
+
+
+class SecretaryRepository(Protocol):
+    async def active(self, user_id: UUID) -> SecretaryLink | None: ...
+
+    async def link(self, user_id: UUID, assistant_id: UUID, now: datetime) -> SecretaryLink:
+        """End the user's active link, if any, and record a new one."""
+        ...
+
+    async def unlink(self, user_id: UUID, now: datetime) -> bool:
+        """End the active link; False when there was none."""
         ...
