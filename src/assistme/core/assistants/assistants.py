@@ -12,6 +12,7 @@ from assistme.core.assistants.entities import Assistant, AssistantSpec, Assistan
 from assistme.core.assistants.ports import AssistantFilter, AssistantRepository, ToolRepository
 from assistme.core.assistants.tools import existing_tool
 from assistme.core.identity.principal import Principal
+from assistme.core.shared.changes import apply_changes
 from assistme.core.shared.errors import FieldError, InvalidInput, NotFound
 from assistme.core.shared.pagination import Page, PageRequest
 from assistme.core.shared.uow import UnitOfWork
@@ -96,10 +97,9 @@ class UpdateAssistant:
         assistant = await visible_assistant(self.assistants, principal, assistant_id)
         if changes.tool_ids is not UNSET:
             assistant.tool_ids = await known_tools(self.tools, changes.tool_ids)
-        for name in ("name", "model", "instructions", "assistant_type", "is_secretary", "description"):
-            value = getattr(changes, name)
-            if value is not UNSET:
-                setattr(assistant, name, value)
+        apply_changes(
+            assistant, changes, ("name", "model", "instructions", "assistant_type", "is_secretary", "description")
+        )
         assistant = await self.assistants.save(assistant)
         await self.uow.commit()
         return assistant

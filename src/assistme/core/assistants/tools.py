@@ -11,6 +11,7 @@ from msgspec import UNSET, UnsetType
 from assistme.core.assistants.entities import Tool, ToolSpec, ToolType
 from assistme.core.assistants.ports import SchemaChecker, ToolRepository
 from assistme.core.identity.principal import Principal
+from assistme.core.shared.changes import apply_changes
 from assistme.core.shared.errors import Conflict, FieldError, InvalidInput, NotFound
 from assistme.core.shared.pagination import Page, PageRequest
 from assistme.core.shared.uow import UnitOfWork
@@ -92,12 +93,7 @@ class UpdateTool:
                     raise Conflict(f"a built-in tool keeps its {name}")
         if changes.input_schema is not UNSET:
             tool.input_schema = check_input_schema(self.checker, changes.input_schema)
-        if changes.name is not UNSET:
-            tool.name = changes.name
-        if changes.tool_type is not UNSET:
-            tool.tool_type = changes.tool_type
-        if changes.description is not UNSET:
-            tool.description = changes.description
+        apply_changes(tool, changes, ("name", "tool_type", "description"))
         tool = await self.tools.save(tool)
         await self.uow.commit()
         return tool

@@ -14,6 +14,7 @@ from assistme.core.identity.ports import PasswordHasher, UserRepository
 from assistme.core.identity.principal import Principal
 from assistme.core.identity.profile import check_location, check_timezone
 from assistme.core.identity.revoking import SessionRevoker
+from assistme.core.shared.changes import apply_changes
 from assistme.core.shared.errors import InvalidInput, NotFound, PermissionDenied
 from assistme.core.shared.pagination import Page, PageRequest
 from assistme.core.shared.uow import UnitOfWork
@@ -143,10 +144,7 @@ def _apply(user: User, changes: UserChanges) -> None:
         user.timezone = check_timezone(changes.timezone)
     if changes.location is not UNSET:
         user.location = None if changes.location is None else check_location(changes.location)
-    for name in ("full_name", "role", "is_active", "telegram_id", "username"):
-        value = getattr(changes, name)
-        if value is not UNSET:
-            setattr(user, name, value)
+    apply_changes(user, changes, ("full_name", "role", "is_active", "telegram_id", "username"))
     if user.email is None and user.telegram_id is None:
         raise InvalidInput.field("email", "an account needs an email or a telegram_id")
 
