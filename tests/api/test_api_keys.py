@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from assistme.core.identity.entities import Role
-from tests.support.accounts import Account, signup
+from tests.support.accounts import key_headers, make_key, signup
 
 Client = AsyncTestClient[Litestar]
 KEYS = "/api/v1/api-keys"
-
-
-async def make_key(client: Client, root: Account, *scopes: str) -> dict[str, Any]:
-    response = await client.post(KEYS, json={"name": "telegram bot", "scopes": list(scopes)}, headers=root.headers)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def key_headers(key: dict[str, Any], act_as: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {key['key']}"}
-    if act_as:
-        headers["X-Act-As-User"] = act_as
-    return headers
 
 
 async def test_a_key_is_shown_once_and_never_listed(client: Client) -> None:

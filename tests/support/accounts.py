@@ -63,3 +63,18 @@ async def set_role(app: Litestar, user_id: str, role: Role) -> None:
         await users.save(user)
         await (await container.get(UnitOfWork)).commit()
     await root.close()
+
+
+async def make_key(client: AsyncTestClient[Litestar], root: Account, *scopes: str) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/api-keys", json={"name": "telegram bot", "scopes": list(scopes)}, headers=root.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def key_headers(key: dict[str, Any], act_as: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {key['key']}"}
+    if act_as:
+        headers["X-Act-As-User"] = act_as
+    return headers

@@ -14,7 +14,7 @@ from assistme.core.identity.minting import TokenMinter
 from assistme.core.identity.policy import IdentityPolicy
 from assistme.core.identity.ports import AccessClaims
 from assistme.core.identity.revoking import SessionRevoker
-from assistme.core.shared.errors import Conflict, Unauthenticated
+from assistme.core.shared.errors import Conflict, Unauthenticated, Unavailable
 from assistme.core.shared.pagination import Page, PageRequest
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -199,10 +199,15 @@ class FakeDigest:
 
 
 class FakeRevocations:
+    """Set ``down`` to make it refuse writes, as Redis does when unreachable."""
+
     def __init__(self) -> None:
         self.revoked: set[UUID] = set()
+        self.down = False
 
     async def revoke(self, session_ids: Iterable[UUID]) -> None:
+        if self.down:
+            raise Unavailable("the session store is unreachable")
         self.revoked.update(session_ids)
 
     async def is_revoked(self, session_id: UUID) -> bool:

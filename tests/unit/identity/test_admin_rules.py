@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from msgspec import UNSET
 
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, NewAccount, UpdateUser, UserChanges
 from assistme.core.identity.entities import ClientInfo, Role, Scope
 from assistme.core.identity.principal import Principal
-from assistme.core.identity.profile import ProfileChanges, UpdateProfile
 from assistme.core.identity.roles import AssignRole
 from assistme.core.shared.errors import Conflict, InvalidInput, PermissionDenied
 from tests.unit.identity.fakes import World
@@ -50,7 +48,7 @@ async def test_the_last_active_admin_keeps_the_role_the_account_and_its_activity
     with pytest.raises(Conflict):
         await DeleteUser(world.users, world.revoker, world.uow)(admin_of(root.id), root.id)
     with pytest.raises(Conflict):
-        await AssignRole(world.users, world.revoker, world.uow)("root@example.com", Role.USER)
+        await AssignRole(world.users, world.revoker)("root@example.com", Role.USER)
     second = await world.person("second@example.com", role=Role.ADMIN)
     demoted = await update(admin_of(second.id), root.id, UserChanges(role=Role.USER))
     assert demoted.role is Role.USER
@@ -66,14 +64,3 @@ async def test_role_change_and_deactivation_revoke_sessions_but_a_rename_does_no
     assert world.revocations.revoked == set()
     await update(admin_of(root.id), user.id, UserChanges(is_active=False))
     assert world.revocations.revoked == {pair.session_id}
-
-
-async def test_profile_refuses_unknown_zones_and_out_of_range_places() -> None:
-    world = World()
-    user = await world.person()
-    update = UpdateProfile(world.users, world.uow)
-    with pytest.raises(InvalidInput) as caught:
-        await update(Principal(user.id), ProfileChanges(timezone="Mars/Olympus"))
-    assert caught.value.errors[0].field == "timezone"
-    changed = await update(Principal(user.id), ProfileChanges(timezone="Europe/Berlin", full_name=UNSET))
-    assert changed.timezone == "Europe/Berlin"

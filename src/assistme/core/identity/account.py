@@ -21,7 +21,6 @@ class ChangePassword:
     users: UserRepository
     hasher: PasswordHasher
     revoker: SessionRevoker
-    uow: UnitOfWork
 
     async def __call__(self, principal: Principal, current: str, new: str) -> None:
         user = await CurrentUser(self.users)(principal)
@@ -30,7 +29,7 @@ class ChangePassword:
             raise InvalidInput.field("current_password", "is not the current password")
         user.password_hash = await self.hasher.hash(new)
         await self.users.save(user)
-        await self.uow.commit()
+        # one commit for both: with the revocation store down neither happens, and the client can retry
         await self.revoker.revoke_user(user.id, keep=principal.session_id)
 
 

@@ -129,9 +129,10 @@ class UpdateUser:
         ends_sessions = (changes.role is not UNSET and changes.role is not user.role) or deactivated
         _apply(user, changes)
         user = await self.users.save(user)
-        await self.uow.commit()
         if ends_sessions:
-            await self.revoker.revoke_user(user.id)
+            await self.revoker.revoke_user(user.id)  # commits the change with the revocation
+        else:
+            await self.uow.commit()
         return user
 
 

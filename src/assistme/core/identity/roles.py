@@ -10,7 +10,6 @@ from assistme.core.identity.entities import Role
 from assistme.core.identity.ports import UserRepository
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.shared.errors import NotFound
-from assistme.core.shared.uow import UnitOfWork
 
 
 @dataclass(slots=True)
@@ -22,7 +21,6 @@ class AssignRole:
 
     users: UserRepository
     revoker: SessionRevoker
-    uow: UnitOfWork
 
     async def __call__(self, email: str, role: Role) -> None:
         user = await self.users.by_email(normalise_email(email))
@@ -33,5 +31,4 @@ class AssignRole:
         await keep_an_admin(self.users, user, "demoted")
         user.role = role
         await self.users.save(user)
-        await self.uow.commit()
-        await self.revoker.revoke_user(user.id)
+        await self.revoker.revoke_user(user.id)  # commits the new role with the revocation
