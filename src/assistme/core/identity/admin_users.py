@@ -12,12 +12,13 @@ from assistme.core.identity.credentials import check_password, normalise_email
 from assistme.core.identity.entities import Location, NewUser, Role, Scope, User
 from assistme.core.identity.ports import PasswordHasher, UserRepository
 from assistme.core.identity.principal import Principal
-from assistme.core.identity.profile import check_location, check_timezone
+from assistme.core.identity.profile import check_location
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.shared.changes import apply_changes
 from assistme.core.shared.errors import InvalidInput, NotFound, PermissionDenied
 from assistme.core.shared.pagination import Page, PageRequest
 from assistme.core.shared.uow import UnitOfWork
+from assistme.core.shared.zones import check_timezone
 
 
 async def _existing(users: UserRepository, user_id: UUID) -> User:

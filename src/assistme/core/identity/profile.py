@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import UNSET, UnsetType
 
@@ -12,14 +11,7 @@ from assistme.core.identity.ports import UserRepository
 from assistme.core.identity.principal import Principal
 from assistme.core.shared.errors import InvalidInput, NotFound
 from assistme.core.shared.uow import UnitOfWork
-
-
-def check_timezone(name: str, field: str = "timezone") -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.field(field, f"unknown IANA time zone {name!r}") from None
-    return name
+from assistme.core.shared.zones import check_timezone
 
 
 def check_location(location: Location) -> Location:
