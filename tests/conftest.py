@@ -16,7 +16,19 @@ from assistme.app import create_app
 from assistme.config import Settings
 from tests.support import services
 
-TABLES = ["secretary_links", "assistant_tools", "assistants", "refresh_tokens", "auth_sessions", "api_keys", "users"]
+TABLES = [
+    "notifications",
+    "job_runs",
+    "cron_jobs",
+    "telegram_link_codes",
+    "secretary_links",
+    "assistant_tools",
+    "assistants",
+    "refresh_tokens",
+    "auth_sessions",
+    "api_keys",
+    "users",
+]
 ADDED_TOOLS = "DELETE FROM tools WHERE NOT is_builtin"  # the built-in ones come with the migrations
 
 
@@ -30,6 +42,7 @@ def base_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
         "log_requests": False,
+        "scheduler_in_process": False,  # tests drive the scheduler's passes themselves, on their own clock
         "redis_key_prefix": prefix,
         "static_dir": str(Path(tmp_path_factory.mktemp("static"))),
     }

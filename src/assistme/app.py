@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 from dishka.integrations.litestar import LitestarProvider, setup_dishka
+from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
+from taskiq import InMemoryBroker
 
 from assistme import __version__
+from assistme.adapters.taskiq.broker import make_broker
 from assistme.api.access import AccessPolicy, access_guard
 from assistme.api.assistants.assistants import AssistantController
 from assistme.api.assistants.secretaries import SecretaryController, UserSecretaryController
@@ -21,11 +24,16 @@ from assistme.api.openapi import PlatformErrors, openapi_config
 from assistme.api.platform import PlatformController, scalar_bundle
 from assistme.api.problems import HANDLERS
 from assistme.api.requests import RequestLog
+from assistme.api.scheduling.inbox import InboxController
+from assistme.api.scheduling.jobs import JobController
+from assistme.api.scheduling.telegram import MyTelegramController, TelegramController
 from assistme.config import Settings, load_settings
 from assistme.core.identity.principal import Principal
 from assistme.core.shared.errors import Unauthenticated
-from assistme.ioc import make_container
+from assistme.due_work import DueWorkLoop
+from assistme.ioc import Queueing, make_container
 from assistme.logs import configure_logging
+from assistme.tasks import register_tasks
 
 
 class Http(Provider):
@@ -51,7 +59,29 @@ class Http(Provider):
 def create_app(settings: Settings | None = None, *providers: Provider) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    container = make_container(settings, LitestarProvider(), Http(), *providers)
+    # Embedded, this broker runs each task in this process, on this container; served, it only sends.
+    broker = make_broker(settings.redis_url, settings.redis_key_prefix)
+    container = make_container(settings, LitestarProvider(), Http(), Queueing(broker), *providers)
+    if settings.embedded:
+        register_tasks(broker)
+        setup_taskiq_dishka(container, broker)
+    due_work = DueWorkLoop(container, settings.scheduler_poll_interval, settings.scheduler_sweep_interval)
+
+    async def start_background() -> None:
+        if settings.embedded:
+            await broker.startup()
+        # Served, the API only sends: starting a Redis broker declares the workers' consumer group, which needs
+        # Redis up, and the API must start (and answer liveness) while Redis is away.
+        if settings.runs_scheduler:
+            await due_work.start()
+
+    async def stop_background() -> None:
+        await due_work.stop()
+        if isinstance(broker, InMemoryBroker):
+            await broker.wait_all()  # runs started here finish before their container closes
+        await broker.shutdown()
+        await container.close()
+
     app = Litestar(
         route_handlers=[
             PlatformController,
@@ -65,6 +95,10 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             ToolController,
             SecretaryController,
             UserSecretaryController,
+            JobController,
+            InboxController,
+            MyTelegramController,
+            TelegramController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
@@ -73,7 +107,8 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,
-        on_shutdown=[container.close],
+        on_startup=[start_background],
+        on_shutdown=[stop_background],
         debug=False,
     )
     setup_dishka(container, app)

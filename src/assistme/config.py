@@ -47,11 +47,27 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     static_dir: str = "./var/static"
     log_level: str = "INFO"
     log_requests: bool = True
+    scheduler_in_process: bool | None = None  # None: on in the embedded setup, off in the served one
+    scheduler_poll_interval: float = 0.5
+    scheduler_sweep_interval: float = 5.0
+    run_lease_seconds: int = 60
+    misfire_grace_seconds: int = 60
+    max_run_attempts: int = 3
+    delivery_backoff: list[int] = msgspec.field(default_factory=lambda: [10, 60, 300, 1800, 7200])
+    max_jobs_per_user: int = 200
+    telegram_bot_token: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_timeout: float = 10.0
 
     @property
     def embedded(self) -> bool:
         """True when no Redis is configured: everything runs in one process."""
         return self.redis_url is None
+
+    @property
+    def runs_scheduler(self) -> bool:
+        """Whether the API process runs the scheduler loop itself."""
+        return self.embedded if self.scheduler_in_process is None else self.scheduler_in_process
 
     def check(self) -> None:
         """Refuse what would fail on the first request, and settings that must never run in production."""
@@ -65,6 +81,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
                 parse(getattr(self, name))
             except ValueError:
                 raise ValueError(f"{PREFIX}{name.upper()} must read like 100/minute or 5/15minutes") from None
+        if self.run_lease_seconds <= self.telegram_timeout:
+            # else a slow Telegram answer outlives the lease and the sweeper hands the run to a second worker
+            raise ValueError(f"{PREFIX}RUN_LEASE_SECONDS must be longer than {PREFIX}TELEGRAM_TIMEOUT")
         if self.environment != "production":
             return
         if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
@@ -74,6 +93,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _LISTS = {name for name, kind in Settings.__annotations__.items() if "list[" in str(kind)}
+_OPTIONAL = {"redis_url", "telegram_bot_token", "scheduler_in_process"}
 _LIMITS = ("rate_limit_default", "rate_limit_auth", "login_failures_per_email", "login_failures_per_address")
 _AT_FIELD = re.compile(r" - at `\$\.(\w+)`$")
 
@@ -100,7 +120,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
             continue
         if field in _LISTS:
             values[field] = [item.strip() for item in raw.split(",") if item.strip()]
-        elif field == "redis_url" and raw.strip() == "":
+        elif field in _OPTIONAL and raw.strip() == "":
             values[field] = None
         else:
             values[field] = raw

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide, provide_all
 from limits.aio.storage import Storage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from taskiq import AsyncBroker
 
 from assistme.adapters.cache.probe import RedisProbe
 from assistme.adapters.cache.revocations import MemoryRevocations, RedisRevocations
 from assistme.adapters.cache.throttle import LimitsThrottle, memory_storage, redis_storage
+from assistme.adapters.http.telegram import TelegramBotApi
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
 from assistme.adapters.persistence.engine import make_engine
+from assistme.adapters.persistence.jobs import SqlJobRepository, SqlRunRepository
+from assistme.adapters.persistence.notifications import SqlLinkCodeRepository, SqlNotificationRepository
 from assistme.adapters.persistence.probe import DatabaseProbe
 from assistme.adapters.persistence.secretaries import SqlSecretaryRepository
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
@@ -23,6 +28,8 @@ from assistme.adapters.persistence.users import SqlUserRepository
 from assistme.adapters.security.digests import HmacDigest, derive_key
 from assistme.adapters.security.passwords import Argon2Hasher
 from assistme.adapters.security.tokens import JwtAccessTokens
+from assistme.adapters.taskiq.broker import make_broker
+from assistme.adapters.taskiq.queue import TaskiqRunQueue
 from assistme.adapters.validation.json_schema import JsonSchemaChecker
 from assistme.config import Settings
 from assistme.core.assistants.assistants import (
@@ -62,6 +69,21 @@ from assistme.core.identity.register import RegisterUser
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.identity.roles import AssignRole
 from assistme.core.identity.sessions import ListSessions, RevokeOtherSessions, RevokeSession
+from assistme.core.scheduling.dispatch import DispatchDueRuns, SweepRuns
+from assistme.core.scheduling.execute import Courier, DeliverRun, ExecuteRun
+from assistme.core.scheduling.inbox import DeleteNotification, ListNotifications, ReadNotifications
+from assistme.core.scheduling.jobs import CreateJob, DeleteJob, GetJob, JobChecks, ListJobs, UpdateJob
+from assistme.core.scheduling.ports import (
+    JobRepository,
+    LinkCodeRepository,
+    NotificationRepository,
+    RunQueue,
+    RunRepository,
+    TelegramSender,
+)
+from assistme.core.scheduling.rules import SchedulingPolicy
+from assistme.core.scheduling.runs import ListRuns, PreviewRuns, RunJobNow
+from assistme.core.scheduling.telegram_link import IssueTelegramLinkCode, LinkTelegramChat, UnlinkTelegramChat
 from assistme.core.shared.clock import Clock, SystemClock
 from assistme.core.shared.readiness import CheckReadiness, Probe
 from assistme.core.shared.uow import UnitOfWork
@@ -193,6 +215,82 @@ class Assistants(Provider):
     )
 
 
+class Outbound(Provider):
+    """The one HTTP client every adapter that calls a third party shares (connection pooling)."""
+
+    scope = Scope.APP
+
+    @provide
+    async def http_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            yield client
+
+    @provide
+    def telegram(self, settings: Settings, client: httpx.AsyncClient) -> TelegramSender:
+        return TelegramBotApi(
+            client, settings.telegram_api_base, settings.telegram_bot_token, settings.telegram_timeout
+        )
+
+
+class Queueing(Provider):
+    """The broker a process sends work through. The worker and the app pass the one they built (its tasks
+    registered, dishka wired both ways); otherwise a send-only broker is made the first time one is needed."""
+
+    def __init__(self, broker: AsyncBroker | None = None) -> None:
+        super().__init__()
+        self._broker = broker
+
+    @provide(scope=Scope.APP)
+    async def run_queue(self, settings: Settings) -> AsyncIterator[RunQueue]:
+        if self._broker is not None:
+            yield TaskiqRunQueue(self._broker)
+            return
+        broker = make_broker(settings.redis_url, settings.redis_key_prefix)  # send-only: no startup needed
+        yield TaskiqRunQueue(broker)
+        await broker.shutdown()
+
+
+class Scheduling(Provider):
+    jobs = provide(SqlJobRepository, scope=Scope.REQUEST, provides=JobRepository)
+    runs = provide(SqlRunRepository, scope=Scope.REQUEST, provides=RunRepository)
+    notifications = provide(SqlNotificationRepository, scope=Scope.REQUEST, provides=NotificationRepository)
+    link_codes = provide(SqlLinkCodeRepository, scope=Scope.REQUEST, provides=LinkCodeRepository)
+    courier = provide(Courier, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def policy(self, settings: Settings) -> SchedulingPolicy:
+        return SchedulingPolicy(
+            lease_seconds=settings.run_lease_seconds,
+            misfire_grace=settings.misfire_grace_seconds,
+            max_run_attempts=settings.max_run_attempts,
+            delivery_backoff=tuple(settings.delivery_backoff),
+            max_jobs_per_user=settings.max_jobs_per_user,
+        )
+
+    use_cases = provide_all(
+        JobChecks,
+        ListJobs,
+        GetJob,
+        CreateJob,
+        UpdateJob,
+        DeleteJob,
+        ListRuns,
+        PreviewRuns,
+        RunJobNow,
+        DispatchDueRuns,
+        SweepRuns,
+        ExecuteRun,
+        DeliverRun,
+        ListNotifications,
+        ReadNotifications,
+        DeleteNotification,
+        IssueTelegramLinkCode,
+        LinkTelegramChat,
+        UnlinkTelegramChat,
+        scope=Scope.REQUEST,
+    )
+
+
 class Identity(Provider):
     throttle = provide(LimitsThrottle, scope=Scope.APP, provides=Throttle)
     authenticate_token = provide(AuthenticateAccessToken, scope=Scope.APP)
@@ -228,7 +326,7 @@ class Identity(Provider):
 
 def core_providers(settings: Settings) -> list[Provider]:
     mode = Embedded() if settings.embedded else Served()
-    return [Persistence(), Security(), mode, Identity(), Assistants()]
+    return [Persistence(), Security(), mode, Identity(), Assistants(), Outbound(), Scheduling(), Queueing()]
 
 
 def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:

@@ -26,7 +26,13 @@ class JsonFormatter(logging.Formatter):
         return msgspec.json.encode(entry, enc_hook=str).decode()
 
 
+QUIET = ("httpx", "httpcore")
+"""Libraries whose INFO lines print request URLs, and a Telegram bot token travels in the URL's path."""
+
+
 def configure_logging(level: str) -> None:
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         root.setLevel(level.upper())

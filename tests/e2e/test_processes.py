@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.services import free_port
 
 ASSISTME = str(Path(sys.executable).with_name("assistme"))
 DEADLINE = 15.0  # seconds a process may take to come up before the test gives up (a bound, not a measurement)
@@ -48,12 +49,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = environment(tmp_path_factory.mktemp("e2e"))
     cli(env, "db", "upgrade")
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

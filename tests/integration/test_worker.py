@@ -28,7 +28,8 @@ from assistme.core.identity.ports import RefreshTokenRepository, SessionReposito
 from assistme.core.shared.uow import UnitOfWork
 from assistme.ioc import make_container
 from assistme.scheduler import scheduler
-from assistme.worker import PURGE_SESSIONS, build_broker
+from assistme.tasks import PURGE_SESSIONS
+from assistme.worker import build_worker
 
 DEADLINE = 20.0  # seconds to wait for a worker process before giving up (a bound, not a measurement)
 WORKER = [
@@ -103,7 +104,7 @@ async def test_purge_task_removes_expired_and_revoked_sessions_and_keeps_live_on
     container: AsyncContainer, settings: Settings
 ) -> None:
     seeded = await seed_sessions(container)
-    broker = build_broker(msgspec.structs.replace(settings, redis_url=None))  # the embedded, in-process broker
+    broker = build_worker(msgspec.structs.replace(settings, redis_url=None)).broker  # the embedded, in-process broker
     await broker.startup()
     try:
         sent = await purge_task(broker).kiq()
@@ -128,7 +129,7 @@ async def test_task_sent_before_a_worker_starts_is_run_by_the_worker_process_and
     container: AsyncContainer, settings: Settings, tmp_path: Path
 ) -> None:
     seeded = await seed_sessions(container)
-    broker = build_broker(settings)  # as the scheduler and the API send
+    broker = build_worker(settings).broker  # as the scheduler and the API send
     assert isinstance(broker, RedisStreamBroker)  # acknowledged, at-least-once
     await broker.startup()
     try:

@@ -8,7 +8,19 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -26,6 +38,7 @@ class UserRow(UUIDv7AuditBase):
     location_name: Mapped[str | None] = mapped_column(String(200))
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     username: Mapped[str | None] = mapped_column(String(64))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SessionRow(UUIDv7AuditBase):
@@ -109,3 +122,64 @@ class SecretaryLinkRow(UUIDv7AuditBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     assistant_id: Mapped[UUID] = mapped_column(ForeignKey("assistants.id", ondelete="CASCADE"), index=True)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class CronJobRow(UUIDv7AuditBase):
+    __tablename__ = "cron_jobs"
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    cron_expression: Mapped[str | None] = mapped_column(String(200))
+    run_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    timezone: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    misfire_policy: Mapped[str] = mapped_column(String(16))
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class JobRunRow(UUIDv7AuditBase):
+    """One per occurrence: the unique (job_id, scheduled_for) is what makes a run recorded at most once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("job_id", "scheduled_for", name="uq_job_runs_occurrence"),
+        Index("ix_job_runs_status_lease", "status", "lease_until"),
+    )
+
+    job_id: Mapped[UUID] = mapped_column(ForeignKey("cron_jobs.id", ondelete="CASCADE"))
+    owner_id: Mapped[UUID] = mapped_column(GUID, index=True)
+    scheduled_for: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    delivery: Mapped[str | None] = mapped_column(String(16))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_delivery_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class NotificationRow(UUIDv7AuditBase):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The entry outlives its job: deleting the job leaves the message in the inbox.
+    run_id: Mapped[UUID | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class TelegramLinkCodeRow(UUIDv7AuditBase):
+    """At most one per user; only the code's digest is kept."""
+
+    __tablename__ = "telegram_link_codes"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

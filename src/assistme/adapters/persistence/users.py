@@ -38,6 +38,7 @@ def _to_entity(row: UserRow) -> User:
         location=location,
         telegram_id=row.telegram_id,
         username=row.username,
+        telegram_chat_id=row.telegram_chat_id,
     )
 
 
@@ -87,6 +88,7 @@ class SqlUserRepository:
             row.location_name = user.location.name if user.location else None
             row.telegram_id = user.telegram_id
             row.username = user.username
+            row.telegram_chat_id = user.telegram_chat_id
         return _to_entity(row)
 
     async def delete(self, user_id: UUID) -> None:

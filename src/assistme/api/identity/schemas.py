@@ -42,6 +42,7 @@ class UserOut(msgspec.Struct, kw_only=True):
     timezone: str
     location: LocationIO | None
     telegram_id: int | None
+    telegram_chat_id: int | None
     username: str | None
     created_at: datetime
     updated_at: datetime
@@ -58,6 +59,7 @@ class UserOut(msgspec.Struct, kw_only=True):
             timezone=user.timezone,
             location=None if loc is None else LocationIO(lat=loc.lat, lon=loc.lon, name=loc.name),
             telegram_id=user.telegram_id,
+            telegram_chat_id=user.telegram_chat_id,
             username=user.username,
             created_at=user.created_at,
             updated_at=user.updated_at,

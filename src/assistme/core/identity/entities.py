@@ -40,6 +40,7 @@ class User:
     location: Location | None = None
     telegram_id: int | None = None
     username: str | None = None
+    telegram_chat_id: int | None = None  # where notifications go, set only through a proven link
 
     @property
     def is_admin(self) -> bool:
