@@ -53,9 +53,10 @@ worker: migrate
 	  || exit 1; \
 	if [ "$$mode" = served ]; then exec $(BIN)/taskiq worker --no-configure-logging assistme.worker:broker; fi; \
 	echo "Embedded setup (ASSISTME_REDIS_URL unset): there is no separate worker, tasks run in the process that"; \
-	echo "sends them (make scheduler runs the scheduled ones). Set ASSISTME_REDIS_URL for the served setup."
+	echo "sends them; the API process runs people's jobs itself. Set ASSISTME_REDIS_URL for the served setup."
 
-# Both setups: served, it sends due tasks to the workers; embedded, it runs them itself. Run one scheduler.
+# Both setups: served, it sends due runs to the workers; embedded, it runs them itself (the API process
+# already runs people's jobs; this adds the hourly housekeeping). A second scheduler is safe.
 scheduler: migrate
 	$(BIN)/taskiq scheduler --no-configure-logging assistme.scheduler:scheduler
 

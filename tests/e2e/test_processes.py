@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -94,6 +95,24 @@ def test_served_api_registers_logs_in_and_knows_the_user(server: str) -> None:
     assert me.json()["email"] == email
     assert me.json()["id"] == registered.json()["id"]
     assert "X-Request-ID" in me.headers
+
+
+def test_embedded_api_runs_a_reminder_by_itself(server: str) -> None:
+    """`make run` alone: the scheduler loop and the in-process broker live in the API process."""
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    with httpx.Client(base_url=server, timeout=10) as http:
+        http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+        token = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+        body = {"name": "tea", "type": "notification", "payload": {"message": "the kettle"}, "run_at": at}
+        assert http.post("/api/v1/cron-jobs", json=body, headers=auth).status_code == 201
+        deadline = time.monotonic() + DEADLINE
+        while not (inbox := http.get("/api/v1/notifications", headers=auth).json())["items"]:
+            assert time.monotonic() < deadline, "the reminder never reached the inbox"
+            time.sleep(0.2)
+
+    assert [(n["title"], n["body"]) for n in inbox["items"]] == [("tea", "the kettle")]
 
 
 def test_cli_creates_an_admin_lists_users_and_refuses_to_demote_the_last_admin(env: dict[str, str]) -> None:
