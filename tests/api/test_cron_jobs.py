@@ -282,3 +282,28 @@ async def test_a_person_holds_a_bounded_number_of_jobs(settings: Settings) -> No
             await create(client, owner, cron_expression="0 9 * * *")
         over = await client.post(JOBS, json=reminder(cron_expression="0 9 * * *"), headers=owner.headers)
         assert over.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("expression", "start", "local_day"),
+    [
+        ("30 2 * * *", "2027-03-27T12:00:00+00:00", "2027-03-28"),  # spring forward: 02:30 does not exist
+        ("30 2 * * *", "2027-10-30T12:00:00+00:00", "2027-10-31"),  # fall back: 02:30 happens twice
+    ],
+)
+async def test_the_scheduler_runs_a_berlin_0230_job_once_on_a_daylight_saving_day(
+    world: World, expression: str, start: str, local_day: str
+) -> None:
+    owner = await signup(world.client)
+    job = await create(world.client, owner, cron_expression=expression, timezone="Europe/Berlin")
+    world.clock.advance((datetime.fromisoformat(start) - world.clock.now()).total_seconds())
+    await world.client.patch(f"{JOBS}/{job['id']}", json={"name": "counted from now"}, headers=owner.headers)
+    for _ in range(36 * 6):  # a day and a half in ten-minute steps, a scheduler pass at each
+        world.clock.advance(600)
+        await world.hands.dispatch()
+    await world.hands.work()
+    runs = (await world.client.get(f"{JOBS}/{job['id']}/runs", headers=owner.headers)).json()["items"]
+    berlin = ZoneInfo("Europe/Berlin")
+    on_the_day = [r for r in runs if instant(r["scheduled_for"]).astimezone(berlin).date().isoformat() == local_day]
+    assert len(on_the_day) == 1, runs
+    assert all(r["status"] == "succeeded" for r in runs)
