@@ -99,7 +99,7 @@ class CronSchedule:
         """
         bound = _require_aware(after).astimezone(UTC)
         zone = ZoneInfo(self.timezone)
-        walk = croniter(self.expression, bound.astimezone(zone).replace(tzinfo=None) - _SLACK)
+        walk = croniter(self.expression, bound.astimezone(zone).replace(tzinfo=None) - _slack(zone, bound))
         every_hour = walk.expanded[1] == ["*"]  # croniter also folds `*/1` and `0-23` into `*`
         pending: list[datetime] = []
         idle = 0
@@ -110,7 +110,8 @@ class CronSchedule:
                 if instant > bound:
                     heapq.heappush(pending, instant)
             # No later wall time maps before this floor (fold=0 reading is the earliest of a wall time).
-            floor = wall.replace(tzinfo=zone).astimezone(UTC) - _SLACK
+            reading = wall.replace(tzinfo=zone).astimezone(UTC)
+            floor = reading - _slack(zone, reading)
             while pending and pending[0] <= floor:
                 instant = heapq.heappop(pending)
                 if instant > bound:  # drops duplicates: a gap reading can equal a real wall time
@@ -129,6 +130,14 @@ def _instants(wall: datetime, zone: ZoneInfo, *, every_hour: bool) -> list[datet
     if utc.astimezone(zone).replace(tzinfo=None) != wall:  # does not round-trip: a gap
         return [] if every_hour else [utc]
     return [utc, second.astimezone(UTC)] if every_hour else [utc]
+
+
+def _slack(zone: ZoneInfo, instant: datetime) -> timedelta:
+    """How far the walk must look around ``instant``: _SLACK near an offset change, nothing elsewhere (where
+    wall times map to instants one to one and in order), which keeps an every-minute job's walk short."""
+    if (instant - _SLACK).astimezone(zone).utcoffset() == (instant + _SLACK).astimezone(zone).utcoffset():
+        return timedelta(0)
+    return _SLACK
 
 
 def _require_aware(value: datetime) -> datetime:
