@@ -1,7 +1,8 @@
 """A fake Telegram Bot API on 127.0.0.1 that speaks the real wire format of ``sendMessage``.
 
-It serves from its own thread and event loop, so it keeps answering while a test's loop waits, and worker
-processes started by e2e tests can reach it too. A test can make the next requests fail or hang.
+It serves from its own thread and event loop, so it keeps answering while a test's loop is busy, and worker
+processes started by e2e tests can reach it too. A test can make the next requests fail or hang. Like the real
+API, a request that hangs past the client's timeout is still delivered once the hang is over.
 """
 
 from __future__ import annotations
@@ -10,55 +11,65 @@ import asyncio
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 
-from tests.support.services import free_port
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Answer = tuple[int, dict[str, Any]]
 
-Send = Any
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentMessage:
     chat_id: int
     text: str
 
 
-@dataclass
-class _Plan:
-    failures: list[tuple[int, str, int | None]] = field(default_factory=list)
-    hangs: list[float] = field(default_factory=list)
-
-
 class FakeTelegram:
+    """``with FakeTelegram() as telegram:`` then point the adapter at ``telegram.base_url`` with ``telegram.token``."""
+
     def __init__(self, token: str = "123456:fake-bot-token") -> None:
         self.token = token
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.messages: list[SentMessage] = []
+        self.messages: list[SentMessage] = []  # appended under the lock; list reads and clear() are atomic
         self.requests = 0
-        self._plan = _Plan()
+        self._failures: list[Answer] = []
+        self._hangs: list[float] = []
         self._lock = threading.Lock()
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self._app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", interface="asgi3"
-            )
+        self._port: int | None = None
+        config = uvicorn.Config(
+            self._app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            interface="asgi3",  # a bound method: auto-detection would take it for ASGI2
+            timeout_graceful_shutdown=5,  # a request still hanging at stop() is cut off, not waited for
         )
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()), daemon=True)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, name="fake-telegram", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        assert self._port is not None, "start the fake Telegram server first"
+        return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> FakeTelegram:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
-            assert time.monotonic() < deadline, "the fake Telegram server did not start"
+            assert self._thread.is_alive(), "the fake Telegram server failed to start"
+            assert time.monotonic() < deadline, "the fake Telegram server did not start within 10 s"
             time.sleep(0.01)
+        self._port = int(self._server.servers[0].sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> FakeTelegram:
         return self.start()
@@ -67,21 +78,30 @@ class FakeTelegram:
         self.stop()
 
     def fail_next(self, count: int, status: int, description: str = "failed", retry_after: int | None = None) -> None:
+        """The next ``count`` sendMessage requests answer ``status`` with Telegram's error JSON (and no delivery)."""
         with self._lock:
-            self._plan.failures.extend([(status, description, retry_after)] * count)
+            self._failures.extend([_error(status, description, retry_after)] * count)
 
     def hang_next(self, count: int, seconds: float) -> None:
+        """The next ``count`` sendMessage requests wait ``seconds`` before being handled (then fail or deliver)."""
         with self._lock:
-            self._plan.hangs.extend([seconds] * count)
+            self._hangs.extend([seconds] * count)
 
     def wait_for(self, count: int, timeout: float) -> list[SentMessage]:
+        """Block until ``count`` messages were accepted; a copy of them all. Blocking: from async code, use
+        ``await asyncio.to_thread(telegram.wait_for, ...)``."""
         deadline = time.monotonic() + timeout
         while len(self.messages) < count:
-            assert time.monotonic() < deadline, f"expected {count} messages, Telegram got {self.messages}"
-            time.sleep(0.05)
+            assert time.monotonic() < deadline, f"expected {count} messages within {timeout} s, got {self.messages}"
+            time.sleep(0.02)
         return list(self.messages)
 
-    async def _app(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve())
+
+    async def _app(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
         body = b""
         while True:
             event = await receive()
@@ -94,39 +114,43 @@ class FakeTelegram:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _answer(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        prefix = f"/bot{self.token}/"
-        if not path.startswith("/bot"):
+    async def _answer(self, path: str, body: bytes) -> Answer:
+        parts = path.split("/")  # "", "bot<token>", "<method>"
+        if len(parts) != 3 or not parts[1].startswith("bot"):
             return _error(404, "Not Found")
-        if not path.startswith(prefix):
+        token, method = parts[1].removeprefix("bot"), parts[2]
+        if method == "sendMessage":
+            with self._lock:
+                self.requests += 1
+        if token != self.token:
             return _error(401, "Unauthorized")
-        if path.removeprefix(prefix) != "sendMessage":
+        if method != "sendMessage":
             return _error(404, "Not Found: method not found")
         with self._lock:
-            self.requests += 1
-            hang = self._plan.hangs.pop(0) if self._plan.hangs else 0.0
-            failure = self._plan.failures.pop(0) if self._plan.failures else None
+            hang = self._hangs.pop(0) if self._hangs else 0.0
         if hang:
             await asyncio.sleep(hang)
-        if failure is not None:
-            status, description, retry_after = failure
-            return _error(status, description, retry_after)
-        message = json.loads(body or b"{}")
-        if not message.get("chat_id") or not message.get("text"):
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        return failure if failure is not None else self._deliver(body)
+
+    def _deliver(self, body: bytes) -> Answer:
+        try:
+            message = json.loads(body or b"{}")
+        except ValueError:
+            return _error(400, "Bad Request: can't parse JSON")
+        chat_id = message.get("chat_id") if isinstance(message, dict) else None
+        text = message.get("text") if isinstance(message, dict) else None
+        if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not isinstance(text, str) or not text.strip():
             return _error(400, "Bad Request: message text is empty")
         with self._lock:
-            self.messages.append(SentMessage(int(message["chat_id"]), str(message["text"])))
+            self.messages.append(SentMessage(chat_id, text))
             number = len(self.messages)
-        result = {
-            "message_id": number,
-            "date": int(time.time()),
-            "chat": {"id": message["chat_id"], "type": "private"},
-            "text": message["text"],
-        }
-        return 200, {"ok": True, "result": result}
+        result = {"message_id": number, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}}
+        return 200, {"ok": True, "result": {**result, "text": text}}
 
 
-def _error(status: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
+def _error(status: int, description: str, retry_after: int | None = None) -> Answer:
     answer: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if retry_after is not None:
         answer["parameters"] = {"retry_after": retry_after}
