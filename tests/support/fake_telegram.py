@@ -11,14 +11,11 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
+from tests.support.loopback_server import LoopbackServer, Receive, Send
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 Answer = tuple[int, dict[str, Any]]
 
 
@@ -28,8 +25,10 @@ class SentMessage:
     text: str
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """``with FakeTelegram() as telegram:`` then point the adapter at ``telegram.base_url`` with ``telegram.token``."""
+
+    label = "the fake Telegram server"
 
     def __init__(self, token: str = "123456:fake-bot-token") -> None:
         self.token = token
@@ -38,44 +37,7 @@ class FakeTelegram:
         self._failures: list[Answer] = []
         self._hangs: list[float] = []
         self._lock = threading.Lock()
-        self._port: int | None = None
-        config = uvicorn.Config(
-            self._app,
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",  # a bound method: auto-detection would take it for ASGI2
-            timeout_graceful_shutdown=5,  # a request still hanging at stop() is cut off, not waited for
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._serve, name="fake-telegram", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        assert self._port is not None, "start the fake Telegram server first"
-        return f"http://127.0.0.1:{self._port}"
-
-    def start(self) -> FakeTelegram:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert self._thread.is_alive(), "the fake Telegram server failed to start"
-            assert time.monotonic() < deadline, "the fake Telegram server did not start within 10 s"
-            time.sleep(0.01)
-        self._port = int(self._server.servers[0].sockets[0].getsockname()[1])
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        super().__init__()
 
     def fail_next(self, count: int, status: int, description: str = "failed", retry_after: int | None = None) -> None:
         """The next ``count`` sendMessage requests answer ``status`` with Telegram's error JSON (and no delivery)."""
@@ -95,9 +57,6 @@ class FakeTelegram:
             assert time.monotonic() < deadline, f"expected {count} messages within {timeout} s, got {self.messages}"
             time.sleep(0.02)
         return list(self.messages)
-
-    def _serve(self) -> None:
-        asyncio.run(self._server.serve())
 
     async def _app(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
