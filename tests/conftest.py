@@ -17,6 +17,8 @@ from assistme.config import Settings
 from tests.support import services
 
 TABLES = [
+    "oauth_states",
+    "integration_connections",
     "notifications",
     "job_runs",
     "cron_jobs",

@@ -18,8 +18,11 @@ from assistme.api.assistants.tools import ToolController
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
 from assistme.api.identity.auth import AuthController
+from assistme.api.identity.google import GoogleSignInController
 from assistme.api.identity.sessions import SessionController
 from assistme.api.identity.users import MeController
+from assistme.api.integrations.calendar import CalendarCredentialsController, CalendarEventsController
+from assistme.api.integrations.integrations import IntegrationCallbackController, IntegrationController
 from assistme.api.openapi import PlatformErrors, openapi_config
 from assistme.api.platform import PlatformController, scalar_bundle
 from assistme.api.problems import HANDLERS
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             PlatformController,
             scalar_bundle(settings.static_dir),
             AuthController,
+            GoogleSignInController,
             MeController,
             SessionController,
             UsersController,
@@ -99,6 +103,10 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             InboxController,
             MyTelegramController,
             TelegramController,
+            IntegrationController,
+            IntegrationCallbackController,
+            CalendarEventsController,
+            CalendarCredentialsController,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

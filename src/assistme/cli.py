@@ -195,3 +195,34 @@ def routes() -> None:
     for route in sorted(app.routes, key=lambda r: r.path):
         methods = sorted(getattr(route, "methods", set()) - {"OPTIONS", "HEAD"})
         click.echo(f"{','.join(methods):24} {route.path}")
+
+
+@main.group()
+def keys() -> None:
+    """The keyring that encrypts stored third-party tokens (ASSISTME_ENCRYPTION_KEYS, newest first)."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key: put it first in ASSISTME_ENCRYPTION_KEYS, then run `assistme keys rotate`."""
+    from cryptography.fernet import Fernet
+
+    click.echo(Fernet.generate_key().decode())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token under the first key; the old keys can go once nothing failed."""
+    from assistme.core.integrations.rotation import RotateKeys, Rotation
+
+    async def work(scope: Any) -> Rotation:
+        rotate: RotateKeys = await scope.get(RotateKeys)
+        return await rotate()
+
+    rotation = _in_container(work)
+    click.echo(f"re-encrypted {rotation.resealed}, could not open {rotation.failed}")
+    if rotation.failed:
+        raise click.ClickException(
+            f"{rotation.failed} secrets open under none of the configured keys (or belong to another row); "
+            "keep the old keys until they are dealt with"
+        )

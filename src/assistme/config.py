@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from limits import parse
+
+from assistme.core.shared.returns import AllowedReturn
 
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0000"  # noqa: S105 (refused in production)
 """The secret a development checkout runs with; production refuses it."""
@@ -58,11 +61,35 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     telegram_bot_token: str | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_timeout: float = 10.0
+    public_url: str = "http://127.0.0.1:8000"  # where browsers reach this API: OAuth callbacks are built on it
+    encryption_keys: list[str] = msgspec.field(default_factory=list)  # Fernet keys, newest first
+    oauth_return_urls: list[str] = msgspec.field(default_factory=list)  # allowed return_url prefixes
+    oauth_state_ttl: int = 15 * 60
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address, not a secret)
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
+    google_issuers: list[str] = msgspec.field(
+        default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
+    )
+    google_api_base: str | None = None  # None: each Google API at its own host; set, all of them here (tests)
+    google_retries: int = 2
+    google_timeout: float = 10.0
 
     @property
     def embedded(self) -> bool:
         """True when no Redis is configured: everything runs in one process."""
         return self.redis_url is None
+
+    @property
+    def google_redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/api/v1/integrations/callback"
+
+    @property
+    def google_sign_in_redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/api/v1/oauth/google/callback"
 
     @property
     def runs_scheduler(self) -> bool:
@@ -84,8 +111,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         if self.run_lease_seconds <= self.telegram_timeout:
             # else a slow Telegram answer outlives the lease and the sweeper hands the run to a second worker
             raise ValueError(f"{PREFIX}RUN_LEASE_SECONDS must be longer than {PREFIX}TELEGRAM_TIMEOUT")
+        for entry in self.oauth_return_urls:
+            try:
+                AllowedReturn.parse(entry)
+            except ValueError as exc:
+                raise ValueError(f"{PREFIX}OAUTH_RETURN_URLS: {exc}") from None
+        for key in self.encryption_keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"{PREFIX}ENCRYPTION_KEYS: each key must be a Fernet key (32 bytes, base64url)"
+                ) from None
         if self.environment != "production":
             return
+        if self.google_client_id and not self.encryption_keys:
+            raise ValueError(f"{PREFIX}ENCRYPTION_KEYS must be set in production to store Google tokens")
         if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
             raise ValueError(
                 "ASSISTME_SECRET_KEY must be set to a random value of at least 32 characters in production"
@@ -93,7 +134,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _LISTS = {name for name, kind in Settings.__annotations__.items() if "list[" in str(kind)}
-_OPTIONAL = {"redis_url", "telegram_bot_token", "scheduler_in_process"}
+_OPTIONAL = {
+    "redis_url",
+    "telegram_bot_token",
+    "scheduler_in_process",
+    "google_client_id",
+    "google_client_secret",
+    "google_api_base",
+}
 _LIMITS = ("rate_limit_default", "rate_limit_auth", "login_failures_per_email", "login_failures_per_address")
 _AT_FIELD = re.compile(r" - at `\$\.(\w+)`$")
 

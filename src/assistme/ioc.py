@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide, provide_all
@@ -11,21 +12,28 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from taskiq import AsyncBroker
 
+from assistme.adapters.cache.locks import MemoryLocks, RedisLocks
 from assistme.adapters.cache.probe import RedisProbe
 from assistme.adapters.cache.revocations import MemoryRevocations, RedisRevocations
 from assistme.adapters.cache.throttle import LimitsThrottle, memory_storage, redis_storage
+from assistme.adapters.google.oauth import GoogleOAuth
+from assistme.adapters.google.registry import RegisteredProviders
+from assistme.adapters.google.sign_in import GoogleOpenId
 from assistme.adapters.http.telegram import TelegramBotApi
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
+from assistme.adapters.persistence.connections import SqlConnectionRepository
 from assistme.adapters.persistence.engine import make_engine
 from assistme.adapters.persistence.jobs import SqlJobRepository, SqlRunRepository
 from assistme.adapters.persistence.notifications import SqlLinkCodeRepository, SqlNotificationRepository
+from assistme.adapters.persistence.oauth_states import SqlAuthorizationRepository, SqlSignInStates
 from assistme.adapters.persistence.probe import DatabaseProbe
 from assistme.adapters.persistence.secretaries import SqlSecretaryRepository
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
 from assistme.adapters.persistence.uow import SqlUnitOfWork
 from assistme.adapters.persistence.users import SqlUserRepository
 from assistme.adapters.security.digests import HmacDigest, derive_key
+from assistme.adapters.security.keyring import FernetKeyring, development_key
 from assistme.adapters.security.passwords import Argon2Hasher
 from assistme.adapters.security.tokens import JwtAccessTokens
 from assistme.adapters.taskiq.broker import make_broker
@@ -47,6 +55,7 @@ from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
 from assistme.core.identity.api_keys import CreateApiKey, DeleteApiKey, ListApiKeys
 from assistme.core.identity.authenticate import AuthenticateAccessToken, AuthenticateApiKey
+from assistme.core.identity.google_sign_in import CompleteGoogleSignIn, StartGoogleSignIn
 from assistme.core.identity.housekeeping import PurgeSessions
 from assistme.core.identity.login import Login
 from assistme.core.identity.logout import Logout
@@ -55,11 +64,13 @@ from assistme.core.identity.policy import IdentityPolicy
 from assistme.core.identity.ports import (
     AccessTokens,
     ApiKeyRepository,
+    OpenIdProvider,
     PasswordHasher,
     RefreshTokenRepository,
     SecretDigest,
     SessionRepository,
     SessionRevocations,
+    SignInStates,
     Throttle,
     UserRepository,
 )
@@ -69,6 +80,26 @@ from assistme.core.identity.register import RegisterUser
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.identity.roles import AssignRole
 from assistme.core.identity.sessions import ListSessions, RevokeOtherSessions, RevokeSession
+from assistme.core.integrations.actions import ActionRunner, ExecuteAction, ProviderAction
+from assistme.core.integrations.authorize import CompleteConnect, StartConnect
+from assistme.core.integrations.connections import Disconnect, ListConnections, ListProviders
+from assistme.core.integrations.imports import (
+    CalendarCredentials,
+    DeleteCalendarCredentials,
+    ImportCalendarCredentials,
+)
+from assistme.core.integrations.policy import IntegrationsPolicy
+from assistme.core.integrations.ports import (
+    AuthorizationRepository,
+    ConnectionRepository,
+    Keyring,
+    OAuthClient,
+    ParamsChecker,
+    Providers,
+    RefreshLocks,
+)
+from assistme.core.integrations.rotation import RotateKeys
+from assistme.core.integrations.tokens import LiveTokens
 from assistme.core.scheduling.dispatch import DispatchDueRuns, SweepRuns
 from assistme.core.scheduling.execute import Courier, DeliverRun, ExecuteRun
 from assistme.core.scheduling.inbox import DeleteNotification, ListNotifications, ReadNotifications
@@ -86,6 +117,7 @@ from assistme.core.scheduling.runs import ListRuns, PreviewRuns, RunJobNow
 from assistme.core.scheduling.telegram_link import IssueTelegramLinkCode, LinkTelegramChat, UnlinkTelegramChat
 from assistme.core.shared.clock import Clock, SystemClock
 from assistme.core.shared.readiness import CheckReadiness, Probe
+from assistme.core.shared.returns import AllowedReturn, ReturnAllowList
 from assistme.core.shared.uow import UnitOfWork
 
 
@@ -164,6 +196,10 @@ class Embedded(Provider):
     def readiness(self, settings: Settings, engine: AsyncEngine) -> CheckReadiness:
         return CheckReadiness([DatabaseProbe(engine)], settings.readiness_timeout)
 
+    @provide
+    def refresh_locks(self) -> RefreshLocks:
+        return MemoryLocks()
+
 
 class Served(Provider):
     """Many processes: revocations and counters in Redis, visible to all of them at once."""
@@ -189,6 +225,10 @@ class Served(Provider):
     def readiness(self, settings: Settings, engine: AsyncEngine, redis: Redis) -> CheckReadiness:
         probes: list[Probe] = [DatabaseProbe(engine), RedisProbe(redis)]
         return CheckReadiness(probes, settings.readiness_timeout)
+
+    @provide
+    def refresh_locks(self, settings: Settings, redis: Redis) -> RefreshLocks:
+        return RedisLocks(redis, settings.redis_key_prefix, ttl=settings.google_timeout * (settings.google_retries + 1))
 
 
 class Assistants(Provider):
@@ -291,6 +331,81 @@ class Scheduling(Provider):
     )
 
 
+class Integrations(Provider):
+    connections = provide(SqlConnectionRepository, scope=Scope.REQUEST, provides=ConnectionRepository)
+    authorizations = provide(SqlAuthorizationRepository, scope=Scope.REQUEST, provides=AuthorizationRepository)
+    params_checker = provide(JsonSchemaChecker, scope=Scope.APP, provides=ParamsChecker)
+
+    @provide(scope=Scope.APP)
+    def policy(self, settings: Settings) -> IntegrationsPolicy:
+        return IntegrationsPolicy(
+            state_ttl=timedelta(seconds=settings.oauth_state_ttl),
+            client_configured=bool(settings.google_client_id and settings.google_client_secret),
+        )
+
+    @provide(scope=Scope.APP)
+    def keyring(self, settings: Settings) -> Keyring:
+        return FernetKeyring(settings.encryption_keys or [development_key(settings.secret_key)])
+
+    @provide(scope=Scope.APP)
+    def providers(self, settings: Settings, client: httpx.AsyncClient) -> Providers:
+        return RegisteredProviders(client, settings.google_api_base, settings.google_retries, settings.google_timeout)
+
+    @provide(scope=Scope.APP)
+    def oauth(self, settings: Settings, client: httpx.AsyncClient) -> OAuthClient:
+        return google_oauth(settings, client, settings.google_redirect_uri)
+
+    @provide(scope=Scope.APP)
+    def openid(self, settings: Settings, client: httpx.AsyncClient) -> OpenIdProvider:
+        return GoogleOpenId(
+            google_oauth(settings, client, settings.google_sign_in_redirect_uri),
+            client,
+            client_id=settings.google_client_id or "",
+            jwks_url=settings.google_jwks_url,
+            issuers=settings.google_issuers,
+            timeout=settings.google_timeout,
+        )
+
+    @provide(scope=Scope.APP)
+    def return_urls(self, settings: Settings) -> ReturnAllowList:
+        return ReturnAllowList(tuple(AllowedReturn.parse(entry) for entry in settings.oauth_return_urls))
+
+    sign_in_states = provide(SqlSignInStates, scope=Scope.REQUEST, provides=SignInStates)
+
+    use_cases = provide_all(
+        LiveTokens,
+        ActionRunner,
+        ListProviders,
+        ListConnections,
+        StartConnect,
+        CompleteConnect,
+        Disconnect,
+        ExecuteAction,
+        ProviderAction,
+        ImportCalendarCredentials,
+        CalendarCredentials,
+        DeleteCalendarCredentials,
+        RotateKeys,
+        StartGoogleSignIn,
+        CompleteGoogleSignIn,
+        scope=Scope.REQUEST,
+    )
+
+
+def google_oauth(settings: Settings, client: httpx.AsyncClient, redirect_uri: str) -> GoogleOAuth:
+    return GoogleOAuth(
+        client,
+        client_id=settings.google_client_id or "",
+        client_secret=settings.google_client_secret or "",
+        redirect_uri=redirect_uri,
+        auth_url=settings.google_auth_url,
+        token_url=settings.google_token_url,
+        revoke_url=settings.google_revoke_url,
+        retries=settings.google_retries,
+        timeout=settings.google_timeout,
+    )
+
+
 class Identity(Provider):
     throttle = provide(LimitsThrottle, scope=Scope.APP, provides=Throttle)
     authenticate_token = provide(AuthenticateAccessToken, scope=Scope.APP)
@@ -326,7 +441,17 @@ class Identity(Provider):
 
 def core_providers(settings: Settings) -> list[Provider]:
     mode = Embedded() if settings.embedded else Served()
-    return [Persistence(), Security(), mode, Identity(), Assistants(), Outbound(), Scheduling(), Queueing()]
+    return [
+        Persistence(),
+        Security(),
+        mode,
+        Identity(),
+        Assistants(),
+        Outbound(),
+        Scheduling(),
+        Integrations(),
+        Queueing(),
+    ]
 
 
 def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.loopback_server import LoopbackServer, Receive, Send
+from tests.support.loopback_server import LoopbackServer, Receive, Send, read_body
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -61,12 +61,7 @@ class FakeTelegram(LoopbackServer):
     async def _app(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            event = await receive()
-            body += event.get("body", b"")
-            if not event.get("more_body"):
-                break
+        body = await read_body(receive)
         status, answer = await self._answer(scope["path"], body)
         payload = json.dumps(answer).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]

@@ -15,6 +15,16 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, however many ASGI messages it came in."""
+    body = b""
+    while True:
+        event = await receive()
+        body += event.get("body", b"")
+        if not event.get("more_body"):
+            return body
+
+
 class LoopbackServer:
     """A subclass sets its state, calls ``super().__init__()``, and answers in ``_app`` (ASGI 3)."""
 

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from assistme.core.shared.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     InvalidInput,
@@ -30,6 +31,7 @@ _STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     Unauthenticated: 401,
     InvalidInput: 422,
+    BadRequest: 400,
     RateLimited: 429,
     Unavailable: 503,
 }
@@ -45,8 +47,10 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
         "status": status,
@@ -67,7 +71,9 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, InvalidInput):
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-    return problem(status, exc.detail, title=exc.title, errors=errors, headers=headers or None)
+    return problem(
+        status, exc.detail, title=exc.title, errors=errors, headers=headers or None, extensions=exc.extensions
+    )
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:

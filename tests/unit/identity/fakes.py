@@ -57,6 +57,9 @@ class FakeUsers:
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         return next((replace(u) for u in self.rows.values() if u.telegram_id == telegram_id), None)
 
+    async def by_google_id(self, google_id: str) -> User | None:
+        return next((replace(u) for u in self.rows.values() if u.google_id == google_id), None)
+
     async def add(self, new: NewUser) -> User:
         if new.email and await self.by_email(new.email):
             raise Conflict("an account with this email exists")
@@ -72,6 +75,7 @@ class FakeUsers:
             password_hash=new.password_hash,
             telegram_id=new.telegram_id,
             username=new.username,
+            google_id=new.google_id,
         )
         self.rows[user.id] = user
         return replace(user)

@@ -39,6 +39,7 @@ class UserRow(UUIDv7AuditBase):
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     username: Mapped[str | None] = mapped_column(String(64))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    google_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
 
 class SessionRow(UUIDv7AuditBase):
@@ -183,3 +184,46 @@ class TelegramLinkCodeRow(UUIDv7AuditBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class ConnectionRow(UUIDv7AuditBase):
+    """One per user and provider. ``sealed`` is the keyring's ciphertext of the tokens, bound to this row."""
+
+    __tablename__ = "integration_connections"
+    __table_args__ = (UniqueConstraint("user_id", "provider", name="uq_connections_user_provider"),)
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    sealed: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    connected_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class OAuthStateRow(UUIDv7AuditBase):
+    """A consent under way; only the state's digest is kept, and taking it deletes it."""
+
+    __tablename__ = "oauth_states"
+
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    verifier: Mapped[str] = mapped_column(String(128))
+    return_url: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class SignInStateRow(UUIDv7AuditBase):
+    """A Google sign-in under way: digests of the state and of the browser's cookie; taking it deletes it."""
+
+    __tablename__ = "sign_in_states"
+
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_digest: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(128))
+    verifier: Mapped[str] = mapped_column(String(128))
+    return_url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

@@ -14,7 +14,11 @@ from assistme.adapters.persistence.models import UserRow
 from assistme.core.identity.entities import Location, NewUser, Role, User
 from assistme.core.shared.pagination import Page, PageRequest
 
-_UNIQUE = {"email": "an account with this email exists", "telegram_id": "an account with this telegram id exists"}
+_UNIQUE = {
+    "email": "an account with this email exists",
+    "telegram_id": "an account with this telegram id exists",
+    "google_id": "an account is linked to this Google account",
+}
 
 
 class _UserRows(SQLAlchemyAsyncRepository[UserRow]):
@@ -39,6 +43,7 @@ def _to_entity(row: UserRow) -> User:
         telegram_id=row.telegram_id,
         username=row.username,
         telegram_chat_id=row.telegram_chat_id,
+        google_id=row.google_id,
     )
 
 
@@ -59,6 +64,10 @@ class SqlUserRepository:
         row = await self._rows.get_one_or_none(telegram_id=telegram_id)
         return None if row is None else _to_entity(row)
 
+    async def by_google_id(self, google_id: str) -> User | None:
+        row = await self._rows.get_one_or_none(google_id=google_id)
+        return None if row is None else _to_entity(row)
+
     async def add(self, new: NewUser) -> User:
         row = UserRow(
             email=new.email,
@@ -69,6 +78,7 @@ class SqlUserRepository:
             timezone=new.timezone,
             telegram_id=new.telegram_id,
             username=new.username,
+            google_id=new.google_id,
         )
         async with conflicts(self._session, _UNIQUE):
             self._session.add(row)
@@ -89,6 +99,7 @@ class SqlUserRepository:
             row.telegram_id = user.telegram_id
             row.username = user.username
             row.telegram_chat_id = user.telegram_chat_id
+            row.google_id = user.google_id
         return _to_entity(row)
 
     async def delete(self, user_id: UUID) -> None:

@@ -41,6 +41,7 @@ class User:
     telegram_id: int | None = None
     username: str | None = None
     telegram_chat_id: int | None = None  # where notifications go, set only through a proven link
+    google_id: str | None = None  # the ``sub`` of a verified Google ID token
 
     @property
     def is_admin(self) -> bool:
@@ -56,6 +57,7 @@ class NewUser:
     telegram_id: int | None = None
     username: str | None = None
     timezone: str = "UTC"
+    google_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -103,3 +105,26 @@ class ClientInfo:
 
     user_agent: str | None = None
     ip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIdentity:
+    """Who a verified OpenID Connect ID token says signed in."""
+
+    subject: str
+    email: str | None
+    email_verified: bool
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    """A Google sign-in under way. The state and the browser's cookie are kept as digests; the cookie binds the
+    callback to the browser that started it (against login CSRF), the nonce binds the ID token to this sign-in."""
+
+    state_digest: str
+    browser_digest: str
+    nonce: str
+    verifier: str
+    return_url: str | None
+    expires_at: datetime

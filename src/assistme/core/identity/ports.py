@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from assistme.core.identity.entities import ApiKey, NewUser, Scope, Session, SpentToken, User
+from assistme.core.identity.entities import (
+    ApiKey,
+    ExternalIdentity,
+    NewUser,
+    PendingSignIn,
+    Scope,
+    Session,
+    SpentToken,
+    User,
+)
 from assistme.core.shared.pagination import Page, PageRequest
 
 
@@ -18,6 +27,8 @@ class UserRepository(Protocol):
     async def by_email(self, email: str) -> User | None: ...
 
     async def by_telegram_id(self, telegram_id: int) -> User | None: ...
+
+    async def by_google_id(self, google_id: str) -> User | None: ...
 
     async def add(self, new: NewUser) -> User:
         """Insert; an email or telegram id already taken raises ``Conflict``."""
@@ -141,3 +152,23 @@ class Throttle(Protocol):
         ...
 
     async def clear(self, limit: str, key: str) -> None: ...
+
+
+class OpenIdProvider(Protocol):
+    """Google's OpenID Connect: the consent URL, then the code traded and the ID token verified (signature against
+    the provider's published keys, ``iss``, ``aud``, ``exp``, and the nonce)."""
+
+    def login_url(self, state: str, nonce: str, verifier: str) -> str: ...
+
+    async def identify(self, code: str, verifier: str, nonce: str) -> ExternalIdentity:
+        """Raises Unauthenticated for a refused code or an ID token that does not verify, Unavailable when the
+        provider cannot be reached."""
+        ...
+
+
+class SignInStates(Protocol):
+    async def add(self, pending: PendingSignIn) -> None: ...
+
+    async def take(self, state_digest: str, now: datetime) -> PendingSignIn | None:
+        """Consume the state atomically: None when unknown, expired or already used."""
+        ...

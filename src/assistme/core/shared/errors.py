@@ -14,6 +14,11 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    @property
+    def extensions(self) -> dict[str, object]:
+        """Members the problem+json answer carries beside ``detail``: what the client needs to recover."""
+        return {}
+
 
 class NotFound(DomainError):
     title = "Not found"
@@ -63,3 +68,9 @@ class Unavailable(DomainError):
     def __init__(self, detail: str, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class BadRequest(DomainError):
+    """A request that can never succeed as sent, and names no field (a spent OAuth state, say)."""
+
+    title = "Bad request"

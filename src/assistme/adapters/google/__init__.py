@@ -1,0 +1,1 @@
+"""Google: the OAuth client, and one module per provider (Gmail, Calendar) registered with ``@register``."""
