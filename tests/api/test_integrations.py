@@ -344,3 +344,16 @@ async def test_no_token_reaches_the_log(world: World, caplog: pytest.LogCaptureF
     for token in world.google.issued_tokens():
         assert token not in logged
     assert world.google.client_secret not in logged
+
+
+async def test_a_failing_token_endpoint_is_retried_then_503_and_the_connection_survives(world: World) -> None:
+    world.google.expires_in = 60
+    connection = await world.connect(world.ann)
+    world.google.fail_token_next(1, 503)
+    assert (await world.execute(world.ann, connection["id"], "unread_count")).status_code == 200
+    world.google.fail_token_next(5, 503)
+    failed = await world.execute(world.ann, connection["id"], "unread_count")
+    assert failed.status_code == 503
+    [after] = await world.connections(world.ann)
+    assert after["status"] == "active"
+    assert await world.sealed(connection["id"]) is not None
