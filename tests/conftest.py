@@ -12,25 +12,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from assistme.adapters.persistence.engine import make_engine
+from assistme.adapters.persistence.models import orm_registry
 from assistme.app import create_app
 from assistme.config import Settings
 from tests.support import services
 
-TABLES = [
-    "oauth_states",
-    "integration_connections",
-    "notifications",
-    "job_runs",
-    "cron_jobs",
-    "telegram_link_codes",
-    "secretary_links",
-    "assistant_tools",
-    "assistants",
-    "refresh_tokens",
-    "auth_sessions",
-    "api_keys",
-    "users",
-]
+# Children before parents, so SQLite's row-by-row DELETE meets no foreign key; tools are emptied apart.
+TABLES = [t.name for t in reversed(orm_registry.metadata.sorted_tables) if t.name != "tools"]
 ADDED_TOOLS = "DELETE FROM tools WHERE NOT is_builtin"  # the built-in ones come with the migrations
 
 

@@ -15,6 +15,10 @@ from assistme.api.access import AccessPolicy, access_guard
 from assistme.api.assistants.assistants import AssistantController
 from assistme.api.assistants.secretaries import SecretaryController, UserSecretaryController
 from assistme.api.assistants.tools import ToolController
+from assistme.api.briefing.briefing import DashboardController, NewsController, WeatherController
+from assistme.api.conversations.conversations import ConversationController
+from assistme.api.conversations.tasks import TaskController
+from assistme.api.conversations.ws import agent_socket
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
 from assistme.api.identity.auth import AuthController
@@ -30,6 +34,7 @@ from assistme.api.requests import RequestLog
 from assistme.api.scheduling.inbox import InboxController
 from assistme.api.scheduling.jobs import JobController
 from assistme.api.scheduling.telegram import MyTelegramController, TelegramController
+from assistme.api.webhooks.webhooks import WebhookController
 from assistme.config import Settings, load_settings
 from assistme.core.identity.principal import Principal
 from assistme.core.shared.errors import Unauthenticated
@@ -107,6 +112,13 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             IntegrationCallbackController,
             CalendarEventsController,
             CalendarCredentialsController,
+            ConversationController,
+            TaskController,
+            WebhookController,
+            WeatherController,
+            NewsController,
+            DashboardController,
+            agent_socket,
         ],
         guards=[access_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

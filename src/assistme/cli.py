@@ -212,12 +212,15 @@ def keys_generate() -> None:
 
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt every stored token under the first key; the old keys can go once nothing failed."""
+    """Re-encrypt every stored secret (tokens, webhook secrets) under the first key; the old keys can go once
+    nothing failed."""
     from assistme.core.integrations.rotation import RotateKeys, Rotation
+    from assistme.core.webhooks.keys import ResealWebhookSecrets
 
     async def work(scope: Any) -> Rotation:
-        rotate: RotateKeys = await scope.get(RotateKeys)
-        return await rotate()
+        tokens = await (await scope.get(RotateKeys))()
+        webhooks = await (await scope.get(ResealWebhookSecrets))()
+        return Rotation(tokens.resealed + webhooks.resealed, tokens.failed + webhooks.failed)
 
     rotation = _in_container(work)
     click.echo(f"re-encrypted {rotation.resealed}, could not open {rotation.failed}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from cryptography.fernet import Fernet
@@ -14,6 +16,7 @@ from dotenv import dotenv_values
 from limits import parse
 
 from assistme.core.shared.returns import AllowedReturn
+from assistme.core.webhooks.policy import DEFAULT_SCHEDULE
 
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0000"  # noqa: S105 (refused in production)
 """The secret a development checkout runs with; production refuses it."""
@@ -77,6 +80,34 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     google_api_base: str | None = None  # None: each Google API at its own host; set, all of them here (tests)
     google_retries: int = 2
     google_timeout: float = 10.0
+    llm_base_url: str | None = None  # an OpenAI-compatible server (Ollama, vLLM, LM Studio...) for `llm` assistants
+    llm_api_key: str | None = None
+    openai_api_key: str | None = None  # OpenAI's own API, for `openai_api` assistants
+    openai_base_url: str = "https://api.openai.com/v1"
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    agent_max_steps: int = 8
+    agent_token_budget: int = 20_000
+    agent_history_chars: int = 24_000
+    agent_max_depth: int = 2
+    chat_rate_limit: str = "20/minute"
+    task_rate_limit: str = "10/minute"
+    connect_rate_limit: str = "5/minute"
+    execute_rate_limit: str = "30/minute"
+    open_meteo_base_url: str = "https://api.open-meteo.com"
+    news_feeds: dict[str, str] = msgspec.field(default_factory=dict)  # feed name -> RSS or Atom URL
+    weather_ttl: int = 10 * 60
+    news_ttl: int = 15 * 60
+    briefing_stale_ttl: int = 24 * 3600  # how long an expired copy is kept, served when the upstream fails
+    briefing_timeout: float = 10.0  # one Open-Meteo or feed request, whole
+    news_max_bytes: int = 2 * 1024 * 1024
+    news_items_per_feed: int = 50
+    dashboard_section_timeout: float = 20.0
+    retention_days: int = 90  # job runs, webhook deliveries and read notifications older than this are pruned
+    webhooks_allow_private: bool = False  # development and tests only: receivers on private addresses
+    webhook_timeout: float = 15.0
+    webhook_retry_schedule: list[int] = msgspec.field(default_factory=lambda: list(DEFAULT_SCHEDULE))
+    webhook_failure_window: int = 5 * 24 * 3600
 
     @property
     def embedded(self) -> bool:
@@ -111,6 +142,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         if self.run_lease_seconds <= self.telegram_timeout:
             # else a slow Telegram answer outlives the lease and the sweeper hands the run to a second worker
             raise ValueError(f"{PREFIX}RUN_LEASE_SECONDS must be longer than {PREFIX}TELEGRAM_TIMEOUT")
+        _check_webhooks(self.webhook_retry_schedule, self.webhook_timeout, self.webhook_failure_window)
         for entry in self.oauth_return_urls:
             try:
                 AllowedReturn.parse(entry)
@@ -123,6 +155,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
                 raise ValueError(
                     f"{PREFIX}ENCRYPTION_KEYS: each key must be a Fernet key (32 bytes, base64url)"
                 ) from None
+        _check_feeds(self.news_feeds)
         if self.environment != "production":
             return
         if self.google_client_id and not self.encryption_keys:
@@ -134,6 +167,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _LISTS = {name for name, kind in Settings.__annotations__.items() if "list[" in str(kind)}
+_MAPS = {name for name, kind in Settings.__annotations__.items() if "dict[" in str(kind)}
+_FEED_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _OPTIONAL = {
     "redis_url",
     "telegram_bot_token",
@@ -141,9 +176,50 @@ _OPTIONAL = {
     "google_client_id",
     "google_client_secret",
     "google_api_base",
+    "llm_base_url",
+    "llm_api_key",
+    "openai_api_key",
 }
-_LIMITS = ("rate_limit_default", "rate_limit_auth", "login_failures_per_email", "login_failures_per_address")
+_LIMITS = (
+    "rate_limit_default",
+    "rate_limit_auth",
+    "login_failures_per_email",
+    "login_failures_per_address",
+    "chat_rate_limit",
+    "task_rate_limit",
+    "connect_rate_limit",
+    "execute_rate_limit",
+)
 _AT_FIELD = re.compile(r" - at `\$\.(\w+)`$")
+
+
+def _mapping(raw: str) -> object:
+    """A JSON object, or ``name=value`` pairs separated by commas (a value may hold ``=``, not a comma)."""
+    if raw.lstrip().startswith("{"):
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise ValueError(f"not a JSON object: {exc}") from None
+    pairs = [item.partition("=") for item in raw.split(",") if item.strip()]
+    if any(not sep or not name.strip() for name, sep, _ in pairs):
+        raise ValueError("expected name=url pairs separated by commas, or a JSON object")
+    return {name.strip(): value.strip() for name, _, value in pairs}
+
+
+def _check_webhooks(schedule: list[int], timeout: float, failure_window: int) -> None:
+    if not schedule or min(schedule) <= 0:
+        raise ValueError(f"{PREFIX}WEBHOOK_RETRY_SCHEDULE must list positive seconds, like 5,300,1800")
+    if timeout <= 0 or failure_window <= 0:
+        raise ValueError(f"{PREFIX}WEBHOOK_TIMEOUT and {PREFIX}WEBHOOK_FAILURE_WINDOW must be positive")
+
+
+def _check_feeds(feeds: dict[str, str]) -> None:
+    for name, url in feeds.items():
+        if not _FEED_NAME.fullmatch(name):
+            raise ValueError(f"{PREFIX}NEWS_FEEDS: {name!r} must be 1 to 40 letters, digits, '-' or '_'")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{PREFIX}NEWS_FEEDS: the URL of {name!r} must be an absolute http(s) URL")
 
 
 def _explain(error: msgspec.ValidationError) -> str:
@@ -168,6 +244,11 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | Path | None
             continue
         if field in _LISTS:
             values[field] = [item.strip() for item in raw.split(",") if item.strip()]
+        elif field in _MAPS:
+            try:
+                values[field] = _mapping(raw)
+            except ValueError as exc:
+                raise ValueError(f"invalid setting {PREFIX}{field.upper()}: {exc}") from None
         elif field in _OPTIONAL and raw.strip() == "":
             values[field] = None
         else:

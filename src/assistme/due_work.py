@@ -1,6 +1,7 @@
-"""The scheduler loop: every ``poll`` seconds record and queue what has fallen due, every ``sweep`` seconds
-hand back what dead workers left. It runs in the scheduler process (served) or in the API process
-(embedded); any number of them may run at once, because the database decides who records what."""
+"""The scheduler loop: every ``poll`` seconds record and queue what has fallen due (runs, webhook deliveries),
+every ``sweep`` seconds hand back the runs and agent tasks that dead workers left. It runs in the scheduler
+process (served) or in the API process (embedded); any number of them may run at once, because the database
+decides who records what."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 from dishka import AsyncContainer
 
+from assistme.core.conversations.task_runner import SweepTasks
 from assistme.core.scheduling.dispatch import DispatchDueRuns, SweepRuns
+from assistme.core.webhooks.delivery import DispatchWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,10 @@ class DueWorkLoop:
         while True:
             started = loop.time()
             await self._pass(DispatchDueRuns, "dispatch")
+            await self._pass(DispatchWebhooks, "dispatch webhooks")
             if started >= next_sweep:
                 await self._pass(SweepRuns, "sweep")
+                await self._pass(SweepTasks, "sweep tasks")
                 next_sweep = started + self._sweep
             await asyncio.sleep(max(0.0, self._poll - (loop.time() - started)))
 

@@ -2,43 +2,61 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
-from dishka import AsyncContainer, Provider, Scope, make_async_container, provide, provide_all
+from dishka import AsyncContainer, Provider, Scope, alias, make_async_container, provide, provide_all
 from limits.aio.storage import Storage
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from taskiq import AsyncBroker
 
+from assistme import __version__
+from assistme.adapters.briefing.feeds import FeedReader
+from assistme.adapters.briefing.open_meteo import OpenMeteo
 from assistme.adapters.cache.locks import MemoryLocks, RedisLocks
 from assistme.adapters.cache.probe import RedisProbe
 from assistme.adapters.cache.revocations import MemoryRevocations, RedisRevocations
+from assistme.adapters.cache.snapshots import MemorySnapshots, RedisSnapshots
 from assistme.adapters.cache.throttle import LimitsThrottle, memory_storage, redis_storage
 from assistme.adapters.google.oauth import GoogleOAuth
 from assistme.adapters.google.registry import RegisteredProviders
 from assistme.adapters.google.sign_in import GoogleOpenId
 from assistme.adapters.http.telegram import TelegramBotApi
+from assistme.adapters.llm.openai_chat import ConfiguredModels, OpenAiChat
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
 from assistme.adapters.persistence.connections import SqlConnectionRepository
+from assistme.adapters.persistence.conversations import (
+    SqlConversationRepository,
+    SqlMessageRepository,
+    SqlPendingActionRepository,
+)
 from assistme.adapters.persistence.engine import make_engine
+from assistme.adapters.persistence.history import SqlHistory
 from assistme.adapters.persistence.jobs import SqlJobRepository, SqlRunRepository
 from assistme.adapters.persistence.notifications import SqlLinkCodeRepository, SqlNotificationRepository
 from assistme.adapters.persistence.oauth_states import SqlAuthorizationRepository, SqlSignInStates
 from assistme.adapters.persistence.probe import DatabaseProbe
 from assistme.adapters.persistence.secretaries import SqlSecretaryRepository
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
+from assistme.adapters.persistence.tasks import SqlTaskRepository
 from assistme.adapters.persistence.uow import SqlUnitOfWork
 from assistme.adapters.persistence.users import SqlUserRepository
+from assistme.adapters.persistence.webhook_deliveries import SqlDeliveryRepository
+from assistme.adapters.persistence.webhooks import SqlEndpointRepository
 from assistme.adapters.security.digests import HmacDigest, derive_key
 from assistme.adapters.security.keyring import FernetKeyring, development_key
 from assistme.adapters.security.passwords import Argon2Hasher
 from assistme.adapters.security.tokens import JwtAccessTokens
 from assistme.adapters.taskiq.broker import make_broker
-from assistme.adapters.taskiq.queue import TaskiqRunQueue
+from assistme.adapters.taskiq.queue import TaskiqRunQueue, TaskiqTaskQueue, TaskiqWebhookQueue
 from assistme.adapters.validation.json_schema import JsonSchemaChecker
+from assistme.adapters.webhooks.guard import AddressGuard as WebhookAddressGuard
+from assistme.adapters.webhooks.sender import HttpWebhookSender
 from assistme.config import Settings
 from assistme.core.assistants.assistants import (
     AttachTool,
@@ -51,6 +69,39 @@ from assistme.core.assistants.assistants import (
 from assistme.core.assistants.ports import AssistantRepository, SchemaChecker, SecretaryRepository, ToolRepository
 from assistme.core.assistants.secretaries import MySecretary, Secretaries, UserSecretary
 from assistme.core.assistants.tools import CreateTool, DeleteTool, GetTool, ListTools, UpdateTool
+from assistme.core.briefing.caching import ReadThrough
+from assistme.core.briefing.dashboard import MorningBriefing
+from assistme.core.briefing.entities import Feed
+from assistme.core.briefing.news import TopNews
+from assistme.core.briefing.policy import BriefingPolicy
+from assistme.core.briefing.ports import AccountActions, NewsSource, SnapshotCache, WeatherSource
+from assistme.core.briefing.reminders import TodaysReminders
+from assistme.core.briefing.weather import CurrentWeather, WeatherReader
+from assistme.core.conversations.agent import AgentLoop
+from assistme.core.conversations.chat import SendMessage
+from assistme.core.conversations.conversations import (
+    CreateConversation,
+    DeleteConversation,
+    GetConversation,
+    ListConversations,
+    ListMessages,
+)
+from assistme.core.conversations.decisions import ConfirmAction, RejectAction
+from assistme.core.conversations.job_tasks import ReportJobTask, SubmitJobTask
+from assistme.core.conversations.model import LanguageModels
+from assistme.core.conversations.policy import AgentPolicy
+from assistme.core.conversations.ports import (
+    ConversationRepository,
+    MessageRepository,
+    PendingActionRepository,
+    TaskOutcomes,
+    TaskQueue,
+    TaskRepository,
+)
+from assistme.core.conversations.task_runner import RunTask, SweepTasks
+from assistme.core.conversations.tasks import EnqueueTask, GetTask, ListTasks, SubmitTask
+from assistme.core.conversations.toolbox import ToolBox
+from assistme.core.housekeeping.retention import History, PruneHistory, RetentionPolicy
 from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
 from assistme.core.identity.api_keys import CreateApiKey, DeleteApiKey, ListApiKeys
@@ -74,6 +125,7 @@ from assistme.core.identity.ports import (
     Throttle,
     UserRepository,
 )
+from assistme.core.identity.principal import Principal
 from assistme.core.identity.profile import CurrentUser, UpdateProfile
 from assistme.core.identity.refresh import RefreshSession
 from assistme.core.identity.register import RegisterUser
@@ -106,6 +158,7 @@ from assistme.core.scheduling.inbox import DeleteNotification, ListNotifications
 from assistme.core.scheduling.jobs import CreateJob, DeleteJob, GetJob, JobChecks, ListJobs, UpdateJob
 from assistme.core.scheduling.ports import (
     JobRepository,
+    JobTasks,
     LinkCodeRepository,
     NotificationRepository,
     RunQueue,
@@ -119,6 +172,27 @@ from assistme.core.shared.clock import Clock, SystemClock
 from assistme.core.shared.readiness import CheckReadiness, Probe
 from assistme.core.shared.returns import AllowedReturn, ReturnAllowList
 from assistme.core.shared.uow import UnitOfWork
+from assistme.core.webhooks.deliveries import ListDeliveries, ResendDelivery, SendTest
+from assistme.core.webhooks.delivery import DeliverWebhook, DispatchWebhooks
+from assistme.core.webhooks.endpoints import (
+    CreateEndpoint,
+    DeleteEndpoint,
+    GetEndpoint,
+    ListEndpoints,
+    RotateSecret,
+    UpdateEndpoint,
+)
+from assistme.core.webhooks.events import RecordEvent
+from assistme.core.webhooks.keys import ResealWebhookSecrets
+from assistme.core.webhooks.policy import WebhookPolicy
+from assistme.core.webhooks.ports import (
+    AddressGuard,
+    DeliveryRepository,
+    EndpointRepository,
+    Events,
+    WebhookQueue,
+    WebhookSender,
+)
 
 
 class Persistence(Provider):
@@ -200,6 +274,10 @@ class Embedded(Provider):
     def refresh_locks(self) -> RefreshLocks:
         return MemoryLocks()
 
+    @provide
+    def snapshots(self, settings: Settings) -> SnapshotCache:
+        return MemorySnapshots(settings.briefing_stale_ttl)
+
 
 class Served(Provider):
     """Many processes: revocations and counters in Redis, visible to all of them at once."""
@@ -229,6 +307,12 @@ class Served(Provider):
     @provide
     def refresh_locks(self, settings: Settings, redis: Redis) -> RefreshLocks:
         return RedisLocks(redis, settings.redis_key_prefix, ttl=settings.google_timeout * (settings.google_retries + 1))
+
+    @provide
+    def snapshots(self, settings: Settings, redis: Redis) -> SnapshotCache:
+        # The lock outlives one upstream call (bounded by briefing_timeout) with room for parsing the answer.
+        lock_ttl = settings.briefing_timeout + 5
+        return RedisSnapshots(redis, settings.redis_key_prefix, settings.briefing_stale_ttl, lock_ttl)
 
 
 class Assistants(Provider):
@@ -281,13 +365,17 @@ class Queueing(Provider):
         self._broker = broker
 
     @provide(scope=Scope.APP)
-    async def run_queue(self, settings: Settings) -> AsyncIterator[RunQueue]:
+    async def broker(self, settings: Settings) -> AsyncIterator[AsyncBroker]:
         if self._broker is not None:
-            yield TaskiqRunQueue(self._broker)
+            yield self._broker
             return
         broker = make_broker(settings.redis_url, settings.redis_key_prefix)  # send-only: no startup needed
-        yield TaskiqRunQueue(broker)
+        yield broker
         await broker.shutdown()
+
+    run_queue = provide(TaskiqRunQueue, scope=Scope.APP, provides=RunQueue)
+    webhook_queue = provide(TaskiqWebhookQueue, scope=Scope.APP, provides=WebhookQueue)
+    task_queue = provide(TaskiqTaskQueue, scope=Scope.APP, provides=TaskQueue)
 
 
 class Scheduling(Provider):
@@ -341,6 +429,8 @@ class Integrations(Provider):
         return IntegrationsPolicy(
             state_ttl=timedelta(seconds=settings.oauth_state_ttl),
             client_configured=bool(settings.google_client_id and settings.google_client_secret),
+            connect_limit=settings.connect_rate_limit,
+            execute_limit=settings.execute_rate_limit,
         )
 
     @provide(scope=Scope.APP)
@@ -406,6 +496,157 @@ def google_oauth(settings: Settings, client: httpx.AsyncClient, redirect_uri: st
     )
 
 
+USER_AGENT = f"assistme/{__version__}"  # what Open-Meteo and feed servers see; some refuse a library's default
+
+
+class OwnUnitActions:
+    """AccountActions: each call resolves ProviderAction in a request scope of its own (its own session and unit of
+    work), so calls that may refresh a token, and so write, can run at the same time."""
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+
+    async def __call__(self, principal: Principal, provider: str, action: str, params: dict[str, Any]) -> Any:
+        async with self._container() as scope:
+            return await (await scope.get(ProviderAction))(principal, provider, action, params)
+
+
+class Briefing(Provider):
+    scope = Scope.APP
+
+    @provide
+    def policy(self, settings: Settings) -> BriefingPolicy:
+        return BriefingPolicy(
+            feeds=tuple(Feed(name, url) for name, url in settings.news_feeds.items()),
+            weather_ttl=timedelta(seconds=settings.weather_ttl),
+            news_ttl=timedelta(seconds=settings.news_ttl),
+            section_timeout=settings.dashboard_section_timeout,
+        )
+
+    @provide
+    def weather_source(self, settings: Settings, client: httpx.AsyncClient) -> WeatherSource:
+        return OpenMeteo(client, settings.open_meteo_base_url, settings.briefing_timeout, USER_AGENT)
+
+    @provide
+    def news_source(self, settings: Settings, client: httpx.AsyncClient) -> NewsSource:
+        return FeedReader(
+            client,
+            timeout=settings.briefing_timeout,
+            max_bytes=settings.news_max_bytes,
+            max_items=settings.news_items_per_feed,
+            user_agent=USER_AGENT,
+        )
+
+    @provide
+    def account_actions(self, container: AsyncContainer) -> AccountActions:
+        return OwnUnitActions(container)  # the APP container: each call opens a request scope under it
+
+    shared = provide_all(ReadThrough, WeatherReader, TopNews)
+    use_cases = provide_all(CurrentWeather, TodaysReminders, MorningBriefing, scope=Scope.REQUEST)
+
+
+class Conversations(Provider):
+    conversations = provide(SqlConversationRepository, scope=Scope.REQUEST, provides=ConversationRepository)
+    messages = provide(SqlMessageRepository, scope=Scope.REQUEST, provides=MessageRepository)
+    pending = provide(SqlPendingActionRepository, scope=Scope.REQUEST, provides=PendingActionRepository)
+    tasks = provide(SqlTaskRepository, scope=Scope.REQUEST, provides=TaskRepository)
+    job_tasks = provide(SubmitJobTask, scope=Scope.REQUEST, provides=JobTasks)
+    outcomes = provide(ReportJobTask, scope=Scope.REQUEST, provides=TaskOutcomes)
+
+    @provide(scope=Scope.APP)
+    def policy(self, settings: Settings) -> AgentPolicy:
+        return AgentPolicy(
+            max_steps=settings.agent_max_steps,
+            token_budget=settings.agent_token_budget,
+            history_chars=settings.agent_history_chars,
+            max_depth=settings.agent_max_depth,
+            chat_limit=settings.chat_rate_limit,
+            task_limit=settings.task_rate_limit,
+            # Between two steps a worker waits on one model call, retries included: its lease must outlast that.
+            task_lease=max(300, int(settings.llm_timeout * (settings.llm_retries + 1)) + 60),
+        )
+
+    @provide(scope=Scope.APP)
+    def models(self, settings: Settings, client: httpx.AsyncClient) -> LanguageModels:
+        def server(base_url: str | None, key: str | None) -> OpenAiChat | None:
+            if base_url is None:
+                return None
+            return OpenAiChat(client, base_url, key, timeout=settings.llm_timeout, retries=settings.llm_retries)
+
+        openai = server(settings.openai_base_url, settings.openai_api_key) if settings.openai_api_key else None
+        return ConfiguredModels(server(settings.llm_base_url, settings.llm_api_key), openai)
+
+    use_cases = provide_all(
+        ToolBox,
+        AgentLoop,
+        CreateConversation,
+        ListConversations,
+        GetConversation,
+        ListMessages,
+        DeleteConversation,
+        SendMessage,
+        ConfirmAction,
+        RejectAction,
+        EnqueueTask,
+        SubmitTask,
+        ListTasks,
+        GetTask,
+        RunTask,
+        SweepTasks,
+        scope=Scope.REQUEST,
+    )
+
+
+class Housekeeping(Provider):
+    history = provide(SqlHistory, scope=Scope.REQUEST, provides=History)
+    prune = provide(PruneHistory, scope=Scope.REQUEST)
+
+    @provide(scope=Scope.APP)
+    def policy(self, settings: Settings) -> RetentionPolicy:
+        return RetentionPolicy(days=settings.retention_days)
+
+
+class Webhooks(Provider):
+    endpoints = provide(SqlEndpointRepository, scope=Scope.REQUEST, provides=EndpointRepository)
+    deliveries = provide(SqlDeliveryRepository, scope=Scope.REQUEST, provides=DeliveryRepository)
+    events = provide(RecordEvent, scope=Scope.REQUEST, provides=Events)
+
+    @provide(scope=Scope.APP)
+    def policy(self, settings: Settings) -> WebhookPolicy:
+        return WebhookPolicy(
+            retry_schedule=tuple(settings.webhook_retry_schedule),
+            failure_window=settings.webhook_failure_window,
+            # a lease shorter than an attempt would hand a slow one to a second worker
+            lease_seconds=math.ceil(settings.webhook_timeout) + 45,
+        )
+
+    @provide(scope=Scope.APP)
+    def guard(self, settings: Settings) -> WebhookAddressGuard:
+        return WebhookAddressGuard(allow_private=settings.webhooks_allow_private)
+
+    address_guard = alias(source=WebhookAddressGuard, provides=AddressGuard)
+
+    @provide(scope=Scope.APP)
+    def sender(self, settings: Settings, client: httpx.AsyncClient, guard: WebhookAddressGuard) -> WebhookSender:
+        return HttpWebhookSender(client, guard, settings.webhook_timeout)
+
+    use_cases = provide_all(
+        CreateEndpoint,
+        ListEndpoints,
+        GetEndpoint,
+        UpdateEndpoint,
+        DeleteEndpoint,
+        RotateSecret,
+        ListDeliveries,
+        SendTest,
+        ResendDelivery,
+        DispatchWebhooks,
+        DeliverWebhook,
+        ResealWebhookSecrets,
+        scope=Scope.REQUEST,
+    )
+
+
 class Identity(Provider):
     throttle = provide(LimitsThrottle, scope=Scope.APP, provides=Throttle)
     authenticate_token = provide(AuthenticateAccessToken, scope=Scope.APP)
@@ -450,6 +691,10 @@ def core_providers(settings: Settings) -> list[Provider]:
         Outbound(),
         Scheduling(),
         Integrations(),
+        Briefing(),
+        Conversations(),
+        Webhooks(),
+        Housekeeping(),
         Queueing(),
     ]
 

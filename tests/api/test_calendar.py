@@ -139,6 +139,8 @@ async def test_calendar_input_is_checked_and_a_person_without_a_connection_is_to
 
 async def test_keys_rotate_moves_every_token_to_the_new_key(world: World, settings: Settings) -> None:
     await world.import_for(world.ann)
+    hook = {"url": "https://93.184.216.34/in", "events": ["webhook.test"]}  # its secret is sealed too; never sent
+    assert (await world.client.post("/api/v1/webhooks", json=hook, headers=world.ann.headers)).status_code == 201
     env = {
         "ASSISTME_ENVIRONMENT": "test",
         "ASSISTME_DATABASE_URL": world.settings.database_url,
@@ -148,7 +150,7 @@ async def test_keys_rotate_moves_every_token_to_the_new_key(world: World, settin
     }
     rotated = await asyncio.to_thread(CliRunner().invoke, main, ["keys", "rotate"], env=env)
     assert rotated.exit_code == 0, rotated.output
-    assert "re-encrypted 1, could not open 0" in rotated.output
+    assert "re-encrypted 2, could not open 0" in rotated.output
     async with running(keyed(settings, world.google, NEW_KEY), Offline(RecordingQueue())) as new_only:
         assert (await new_only.get("/api/v1/calendar/events", headers=world.ann.headers)).status_code == 200
     async with running(keyed(settings, world.google, OLD_KEY), Offline(RecordingQueue())) as old_only:

@@ -249,15 +249,6 @@ async def test_a_run_whose_worker_died_is_handed_to_another_and_completes_once(w
     assert inbox["total"] == 1
 
 
-async def test_a_schedule_job_fails_clearly_until_a_language_model_exists(world: World) -> None:
-    owner = await signup(world.client)
-    job = await create(world.client, owner, type="schedule", payload={"prompt": "plan"}, cron_expression="0 7 * * *")
-    await world.client.post(f"{JOBS}/{job['id']}/run", headers=owner.headers)
-    await world.hands.work()
-    run = (await world.client.get(f"{JOBS}/{job['id']}/runs", headers=owner.headers)).json()["items"][0]
-    assert (run["status"], run["error"]) == ("failed", "no language model configured")
-
-
 async def test_deleting_a_job_stops_its_runs_and_keeps_the_inbox(world: World) -> None:
     owner = await signup(world.client)
     job = await create(world.client, owner, cron_expression="* * * * *")

@@ -30,6 +30,7 @@ from tests.support.fake_google import FakeGoogle
 from tests.support.google import google_settings
 from tests.support.http import loopback_client
 from tests.support.scheduling import Offline, RecordingQueue
+from tests.support.webhooks import emitted, subscribe
 
 Client = AsyncTestClient[Litestar]
 RETURN = "https://app.example.com/settings"
@@ -274,6 +275,7 @@ async def test_a_rotated_refresh_token_replaces_the_old_one(world: World) -> Non
 
 async def test_a_dead_grant_marks_needs_reauth_and_answers_409(world: World) -> None:
     world.google.expires_in = 60
+    hook = await subscribe(world.client, world.ann, "integration.connected", "integration.needs_reauth")
     connection = await world.connect(world.ann)
     world.google.revoke_grants()
     dead = await world.execute(world.ann, connection["id"], "unread_count")
@@ -287,6 +289,11 @@ async def test_a_dead_grant_marks_needs_reauth_and_answers_409(world: World) -> 
     assert again.status_code == 409
     assert world.google.refreshes == 1
     assert (await world.connect(world.ann))["status"] == "active"  # reconnecting heals it
+    assert await emitted(world.client, world.ann, hook) == [
+        "integration.connected",
+        "integration.needs_reauth",
+        "integration.connected",
+    ]
 
 
 async def test_google_failing_is_retried_then_503(world: World) -> None:
@@ -357,3 +364,27 @@ async def test_a_failing_token_endpoint_is_retried_then_503_and_the_connection_s
     [after] = await world.connections(world.ann)
     assert after["status"] == "active"
     assert await world.sealed(connection["id"]) is not None
+
+
+async def test_connecting_and_running_actions_are_rate_limited_per_person(
+    settings: Settings, google: FakeGoogle
+) -> None:
+    google.reset()
+    tight = google_settings(settings, google, RETURN, connect_rate_limit="2/minute", execute_rate_limit="3/minute")
+    async with running(tight, clock_provider(MovableClock()), Offline(RecordingQueue())) as client:
+        client.follow_redirects = False
+        world = World(client, google, MovableClock(), tight, await signup(client), await signup(client))
+        connection = await world.connect(world.ann)
+        started = [
+            await client.post("/api/v1/integrations/gmail/connect", json={"return_url": RETURN}, headers=h)
+            for h in (world.ann.headers, world.ann.headers)
+        ]
+        assert [s.status_code for s in started] == [200, 429]
+        assert int(started[1].headers["retry-after"]) >= 1
+        runs = [(await world.execute(world.ann, connection["id"], "unread_count")).status_code for _ in range(4)]
+        assert runs == [200, 200, 200, 429]
+        assert len(google.api_requests) == 3  # the refused one never reached Google
+        other = await client.post(
+            "/api/v1/integrations/gmail/connect", json={"return_url": RETURN}, headers=world.bob.headers
+        )
+        assert other.status_code == 200  # each person has their own allowance

@@ -28,7 +28,7 @@ from assistme.core.identity.ports import RefreshTokenRepository, SessionReposito
 from assistme.core.shared.uow import UnitOfWork
 from assistme.ioc import make_container
 from assistme.scheduler import scheduler
-from assistme.tasks import PURGE_SESSIONS
+from assistme.tasks import PRUNE_HISTORY, PURGE_SESSIONS
 from assistme.worker import build_worker
 
 DEADLINE = 20.0  # seconds to wait for a worker process before giving up (a bound, not a measurement)
@@ -171,10 +171,13 @@ async def _nothing_pending(settings: Settings, broker: RedisStreamBroker) -> boo
         await client.aclose()
 
 
-async def test_scheduler_sends_the_purge_at_the_top_of_every_hour() -> None:
+async def test_scheduler_sends_the_hourly_purge_and_the_nightly_prune() -> None:
     schedules = [s for source in scheduler.sources for s in await _started(source)]
 
-    assert [(s.task_name, s.cron) for s in schedules] == [(PURGE_SESSIONS, "0 * * * *")]
+    assert sorted((s.task_name, s.cron) for s in schedules) == [
+        (PRUNE_HISTORY, "17 3 * * *"),
+        (PURGE_SESSIONS, "0 * * * *"),
+    ]
 
 
 async def _started(source: ScheduleSource) -> list[ScheduledTask]:

@@ -13,9 +13,13 @@ import httpx
 from dishka import AsyncContainer, Provider, Scope, provide
 
 from assistme.config import Settings
+from assistme.core.conversations.ports import TaskQueue
+from assistme.core.conversations.task_runner import RunTask, SweepTasks
 from assistme.core.scheduling.dispatch import DispatchDueRuns, SweepRuns
 from assistme.core.scheduling.execute import DeliverRun, ExecuteRun
 from assistme.core.scheduling.ports import RunQueue
+from assistme.core.webhooks.delivery import DeliverWebhook, DispatchWebhooks
+from assistme.core.webhooks.ports import WebhookQueue
 from assistme.ioc import make_container
 from tests.support.clock import MovableClock, clock_provider
 from tests.support.http import loopback_client
@@ -29,6 +33,8 @@ class RecordingQueue:
 
     executions: list[UUID] = field(default_factory=list)
     deliveries: list[UUID] = field(default_factory=list)
+    tasks: list[UUID] = field(default_factory=list)
+    webhooks: list[tuple[UUID, int]] = field(default_factory=list)
 
     async def execute(self, run_id: UUID) -> None:
         self.executions.append(run_id)
@@ -36,9 +42,16 @@ class RecordingQueue:
     async def deliver(self, run_id: UUID) -> None:
         self.deliveries.append(run_id)
 
+    async def run(self, task_id: UUID) -> None:
+        self.tasks.append(task_id)
+
+    async def send(self, delivery_id: UUID, attempt: int) -> None:
+        self.webhooks.append((delivery_id, attempt))
+
 
 class Offline(Provider):
-    """Test doubles for the outside: the recording queue, and an HTTP client that reaches only 127.0.0.1."""
+    """Test doubles for the outside: the recording queue (runs, tasks, webhooks), and an HTTP client that reaches only
+    127.0.0.1."""
 
     def __init__(self, queue: RecordingQueue) -> None:
         super().__init__(scope=Scope.APP)
@@ -46,6 +59,14 @@ class Offline(Provider):
 
     @provide
     def run_queue(self) -> RunQueue:
+        return self._queue
+
+    @provide
+    def task_queue(self) -> TaskQueue:
+        return self._queue
+
+    @provide
+    def webhook_queue(self) -> WebhookQueue:
         return self._queue
 
     @provide
@@ -73,6 +94,17 @@ class Hands:
         stale, deliveries = await self.call(SweepRuns)
         return int(stale), int(deliveries)
 
+    async def sweep_tasks(self) -> int:
+        return int(await self.call(SweepTasks))
+
+    async def dispatch_webhooks(self) -> int:
+        return int(await self.call(DispatchWebhooks))
+
+    async def send_webhooks(self) -> list[Any]:
+        """Make every queued webhook attempt, as a worker would, and empty their queue."""
+        queued, self.queue.webhooks[:] = list(self.queue.webhooks), []
+        return [await self.call(DeliverWebhook, delivery_id, attempt) for delivery_id, attempt in queued]
+
     async def work(self) -> list[Any]:
         """Run everything queued so far, as a worker would, and empty the queue."""
         done = [await self.call(ExecuteRun, run_id) for run_id in self.queue.executions]
@@ -81,10 +113,17 @@ class Hands:
         self.queue.deliveries.clear()
         return done
 
+    async def run_tasks(self) -> list[Any]:
+        """Run the agent tasks queued so far, as a worker would, and empty their queue."""
+        queued, self.queue.tasks[:] = list(self.queue.tasks), []
+        return [await self.call(RunTask, task_id) for task_id in queued]
+
 
 @asynccontextmanager
-async def hands(settings: Settings, clock: MovableClock, queue: RecordingQueue) -> AsyncIterator[Hands]:
-    container = make_container(settings, clock_provider(clock), Offline(queue))
+async def hands(
+    settings: Settings, clock: MovableClock, queue: RecordingQueue, *more: Provider
+) -> AsyncIterator[Hands]:
+    container = make_container(settings, clock_provider(clock), Offline(queue), *more)
     try:
         yield Hands(container, queue, clock)
     finally:

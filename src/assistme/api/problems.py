@@ -15,6 +15,7 @@ from assistme.core.shared.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    ModelFailed,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -32,6 +33,7 @@ _STATUS: dict[type[DomainError], int] = {
     Unauthenticated: 401,
     InvalidInput: 422,
     BadRequest: 400,
+    ModelFailed: 502,
     RateLimited: 429,
     Unavailable: 503,
 }
@@ -61,8 +63,12 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def status_of(exc: DomainError) -> int:
+    return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+
+
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+    status = status_of(exc)
     headers: dict[str, str] = {}
     errors = None
     if isinstance(exc, Unauthenticated):

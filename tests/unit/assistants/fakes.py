@@ -24,7 +24,7 @@ class FakeAssistants:
         found = self.rows.get(assistant_id)
         return None if found is None else replace(found, tool_ids=list(found.tool_ids))
 
-    async def add(self, owner_id: UUID, spec: AssistantSpec) -> Assistant:
+    async def add(self, owner_id: UUID, spec: AssistantSpec, tool_ids: Sequence[UUID]) -> Assistant:
         made = Assistant(
             uuid.uuid4(),
             owner_id,
@@ -36,6 +36,7 @@ class FakeAssistants:
             spec.description,
             START,
             START,
+            list(tool_ids),
         )
         self.rows[made.id] = made
         return replace(made)

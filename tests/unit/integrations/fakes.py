@@ -160,6 +160,16 @@ async def _held(lock: asyncio.Lock) -> AsyncIterator[None]:
 
 
 @dataclass
+class Events:
+    """Records what would go to the person's webhooks."""
+
+    emitted: list[tuple[UUID, str, dict[str, Any]]] = field(default_factory=list)
+
+    async def emit(self, user_id: UUID, event_type: str, data: dict[str, Any]) -> None:
+        self.emitted.append((user_id, event_type, data))
+
+
+@dataclass
 class Locks:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -21,6 +21,7 @@ from tests.unit.integrations.fakes import (
     Checker,
     Clock,
     Connections,
+    Events,
     Keyring,
     Locks,
     OAuth,
@@ -37,6 +38,7 @@ class World:
     oauth: OAuth
     provider: Provider
     run: ActionRunner
+    events: Events
 
     def connect(self, *, expires_in: timedelta, scopes: tuple[str, ...] = (READ, WRITE)) -> Connection:
         connection = Connection(
@@ -61,8 +63,10 @@ class World:
 def world() -> World:
     clock, connections, uow = Clock(), Connections(), Uow()
     oauth, provider = OAuth(clock), Provider()
-    tokens = LiveTokens(connections, Keyring(), oauth, Locks(), uow, clock)
-    return World(clock, connections, oauth, provider, ActionRunner(Providers(provider), Checker(), tokens, uow))
+    events = Events()
+    tokens = LiveTokens(connections, Keyring(), oauth, Locks(), events, uow, clock)
+    runner = ActionRunner(Providers(provider), Checker(), tokens, uow)
+    return World(clock, connections, oauth, provider, runner, events)
 
 
 async def test_a_fresh_token_is_used_as_it_is(world: World) -> None:
@@ -117,6 +121,13 @@ async def test_invalid_grant_marks_the_connection_and_keeps_no_dead_tokens(world
     assert stored.sealed is None
     assert stored.expires_at is None
     assert stored.last_error == "invalid_grant: Token has been expired or revoked."
+    assert world.events.emitted == [
+        (
+            connection.user_id,
+            "integration.needs_reauth",
+            {"connection_id": str(connection.id), "provider": "mail", "error": stored.last_error},
+        )
+    ]
     with pytest.raises(NeedsReauth):
         await world.run(stored, "count", {})
     assert world.provider.calls == []

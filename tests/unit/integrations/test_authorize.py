@@ -15,12 +15,14 @@ from assistme.core.integrations.entities import ConnectionStatus, Tokens
 from assistme.core.integrations.policy import IntegrationsPolicy
 from assistme.core.shared.errors import BadRequest, InvalidInput, NotFound, Unavailable
 from assistme.core.shared.returns import AllowedReturn, ReturnAllowList
+from tests.unit.identity.fakes import FakeThrottle
 from tests.unit.integrations.fakes import (
     READ,
     WRITE,
     Authorizations,
     Clock,
     Connections,
+    Events,
     Keyring,
     OAuth,
     Providers,
@@ -61,8 +63,8 @@ def flow(configured: bool = True) -> Flow:
     returns = ReturnAllowList((AllowedReturn.parse("https://app.example.com/settings"),))
     policy = IntegrationsPolicy(client_configured=configured)
     oauth = OAuth(clock)
-    start = StartConnect(Providers(), pending, oauth, digest, returns, policy, Uow(), clock)
-    complete = CompleteConnect(Providers(), pending, connections, oauth, Keyring(), digest, Uow(), clock)
+    start = StartConnect(Providers(), pending, oauth, digest, returns, policy, FakeThrottle(), Uow(), clock)
+    complete = CompleteConnect(Providers(), pending, connections, oauth, Keyring(), digest, Events(), Uow(), clock)
     return Flow(clock, pending, connections, start, complete, Principal(uuid.uuid4()))
 
 

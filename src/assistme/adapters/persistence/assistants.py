@@ -78,7 +78,7 @@ class SqlAssistantRepository:
             return None
         return _assistant(row, (await self._tool_ids([row.id]))[row.id])
 
-    async def add(self, owner_id: UUID, spec: AssistantSpec) -> Assistant:
+    async def add(self, owner_id: UUID, spec: AssistantSpec, tool_ids: Sequence[UUID]) -> Assistant:
         row = AssistantRow(
             owner_id=owner_id,
             name=spec.name,
@@ -90,7 +90,12 @@ class SqlAssistantRepository:
         )
         self._session.add(row)
         await self._session.flush()
-        return _assistant(row, [])
+        self._session.add_all(
+            AssistantToolRow(assistant_id=row.id, tool_id=t, position=i) for i, t in enumerate(tool_ids)
+        )
+        if tool_ids:
+            await self._session.flush()
+        return _assistant(row, list(tool_ids))
 
     async def save(self, assistant: Assistant) -> Assistant:
         row = await self._session.get_one(AssistantRow, assistant.id)

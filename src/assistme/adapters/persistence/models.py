@@ -227,3 +227,112 @@ class SignInStateRow(UUIDv7AuditBase):
     verifier: Mapped[str] = mapped_column(String(128))
     return_url: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class ConversationRow(UUIDv7AuditBase):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_owner_updated", "owner_id", "updated_at"),)
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    # A deleted assistant leaves the conversation to the owner's secretary.
+    assistant_id: Mapped[UUID | None] = mapped_column(ForeignKey("assistants.id", ondelete="SET NULL"))
+
+
+class MessageRow(UUIDv7AuditBase):
+    """Ordered by id: UUIDv7 ids grow with time, and break the ties of one timestamp."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+    conversation_id: Mapped[UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str | None] = mapped_column(Text)
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    tool_call_id: Mapped[str | None] = mapped_column(String(200))
+    tool_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class AgentTaskRow(UUIDv7AuditBase):
+    """Listed newest first by id (UUIDv7); the sweeper finds stale leases by (status, lease_until)."""
+
+    __tablename__ = "agent_tasks"
+    __table_args__ = (
+        Index("ix_agent_tasks_owner_id_id", "owner_id", "id"),
+        Index("ix_agent_tasks_status_lease", "status", "lease_until"),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    assistant_id: Mapped[UUID | None] = mapped_column(ForeignKey("assistants.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    job_id: Mapped[UUID | None] = mapped_column(GUID)
+    # One task per run, whichever attempt at the run queued it.
+    run_id: Mapped[UUID | None] = mapped_column(GUID, unique=True)
+
+
+class PendingActionRow(UUIDv7AuditBase):
+    __tablename__ = "pending_actions"
+
+    conversation_id: Mapped[UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(100))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class WebhookEndpointRow(UUIDv7AuditBase):
+    __tablename__ = "webhook_endpoints"
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(String(500))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sealed_secrets: Mapped[str] = mapped_column(Text)  # the keyring's ciphertext of the secret and the previous one
+    previous_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class WebhookDeliveryRow(UUIDv7AuditBase):
+    """Due work is found by (status, next_attempt_at); ``lease_until`` marks one queued or being attempted."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    endpoint_id: Mapped[UUID] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    owner_id: Mapped[UUID] = mapped_column(GUID)
+    message_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class WebhookAttemptRow(UUIDv7AuditBase):
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (UniqueConstraint("delivery_id", "attempt", name="uq_webhook_attempts_attempt"),)
+
+    delivery_id: Mapped[UUID] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))

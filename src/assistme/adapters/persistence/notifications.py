@@ -51,6 +51,12 @@ class SqlNotificationRepository:
         assert found is not None
         return found
 
+    async def add(self, user_id: UUID, title: str, body: str, now: datetime) -> Notification:
+        row = NotificationRow(user_id=user_id, run_id=None, title=title[:200], body=body, created_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        return _entry(row)
+
     async def by_run(self, run_id: UUID) -> Notification | None:
         row = await self._session.scalar(select(NotificationRow).where(NotificationRow.run_id == run_id))
         return None if row is None else _entry(row)

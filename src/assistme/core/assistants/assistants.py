@@ -29,7 +29,8 @@ async def visible_assistant(assistants: AssistantRepository, principal: Principa
 async def known_tools(tools: ToolRepository, tool_ids: Sequence[UUID]) -> list[UUID]:
     """The ids, deduplicated in order; any unknown one refuses the whole change."""
     wanted = list(dict.fromkeys(tool_ids))
-    missing = [str(t) for t in wanted if t not in await tools.existing(wanted)]
+    existing = await tools.existing(wanted) if wanted else set()
+    missing = [str(t) for t in wanted if t not in existing]
     if missing:
         raise InvalidInput("unknown tools", [FieldError("tool_ids", f"no tool {t}") for t in missing])
     return wanted
@@ -66,10 +67,7 @@ class CreateAssistant:
 
     async def __call__(self, principal: Principal, spec: AssistantSpec) -> Assistant:
         owner = principal.require_user()
-        tool_ids = await known_tools(self.tools, spec.tool_ids)
-        assistant = await self.assistants.add(owner, spec)
-        assistant.tool_ids = tool_ids
-        assistant = await self.assistants.save(assistant)
+        assistant = await self.assistants.add(owner, spec, await known_tools(self.tools, spec.tool_ids))
         await self.uow.commit()
         return assistant
 

@@ -22,7 +22,9 @@ class AssistantFilter:
 class AssistantRepository(Protocol):
     async def get(self, assistant_id: UUID) -> Assistant | None: ...
 
-    async def add(self, owner_id: UUID, spec: AssistantSpec) -> Assistant: ...
+    async def add(self, owner_id: UUID, spec: AssistantSpec, tool_ids: Sequence[UUID]) -> Assistant:
+        """A new assistant with these tools attached, in this order."""
+        ...
 
     async def save(self, assistant: Assistant) -> Assistant:
         """Write every field back, the set of tool ids included."""

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from assistme.core.identity.ports import Throttle
 from assistme.core.identity.principal import Principal
 from assistme.core.integrations.authorize import provider_api
 from assistme.core.integrations.entities import Connection, ConnectionStatus
 from assistme.core.integrations.errors import MissingScopes, NeedsReauth
+from assistme.core.integrations.policy import IntegrationsPolicy
 from assistme.core.integrations.ports import ConnectionRepository, ParamsChecker, Providers, TokenRejected
 from assistme.core.integrations.tokens import LiveTokens
-from assistme.core.shared.errors import FieldError, InvalidInput, NotFound, Unavailable
+from assistme.core.shared.errors import FieldError, InvalidInput, NotFound, RateLimited, Unavailable
 from assistme.core.shared.uow import UnitOfWork
 
 
@@ -67,9 +69,13 @@ class ExecuteAction:
 
     connections: ConnectionRepository
     run: ActionRunner
+    throttle: Throttle
+    policy: IntegrationsPolicy
 
     async def __call__(self, principal: Principal, connection_id: UUID, action: str, params: dict[str, Any]) -> Any:
         connection = await owned(self.connections, principal.require_user(), connection_id)
+        if (wait := await self.throttle.hit(self.policy.execute_limit, f"execute:{connection.user_id}")) is not None:
+            raise RateLimited("too many actions: wait a moment", wait)
         return await self.run(connection, action, params)
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from assistme.core.identity.ports import SecretDigest
+from assistme.core.identity.ports import SecretDigest, Throttle
 from assistme.core.identity.principal import Principal
 from assistme.core.integrations.entities import PendingAuthorization
 from assistme.core.integrations.policy import IntegrationsPolicy
@@ -21,9 +21,10 @@ from assistme.core.integrations.ports import (
 )
 from assistme.core.integrations.store import store_connection
 from assistme.core.shared.clock import Clock
-from assistme.core.shared.errors import BadRequest, NotFound, Unavailable
+from assistme.core.shared.errors import BadRequest, NotFound, RateLimited, Unavailable
 from assistme.core.shared.returns import ReturnAllowList
 from assistme.core.shared.uow import UnitOfWork
+from assistme.core.webhooks.ports import Events
 
 _REASON = re.compile(r"[^a-z0-9_]")
 
@@ -53,6 +54,7 @@ class StartConnect:
     digest: SecretDigest
     returns: ReturnAllowList
     policy: IntegrationsPolicy
+    throttle: Throttle
     uow: UnitOfWork
     clock: Clock
 
@@ -61,6 +63,8 @@ class StartConnect:
         api = provider_api(self.providers, provider)
         self.returns.check(return_url)
         self.policy.require_client()
+        if (wait := await self.throttle.hit(self.policy.connect_limit, f"connect:{user_id}")) is not None:
+            raise RateLimited("too many connection attempts: wait a moment", wait)
         state, verifier = self.digest.new_secret(""), self.digest.new_secret("")
         expires_at = self.clock.now() + self.policy.state_ttl
         pending = PendingAuthorization(self.digest.digest(state), user_id, provider, verifier, return_url, expires_at)
@@ -82,6 +86,7 @@ class CompleteConnect:
     oauth: OAuthClient
     keyring: Keyring
     digest: SecretDigest
+    events: Events
     uow: UnitOfWork
     clock: Clock
 
@@ -103,7 +108,14 @@ class CompleteConnect:
             grant = replace(grant, scopes=api.spec.scopes)
         now = self.clock.now()
         await store_connection(
-            self.connections, self.keyring, taken.user_id, taken.provider, grant, now=now, refreshed_at=now
+            self.connections,
+            self.keyring,
+            taken.user_id,
+            taken.provider,
+            grant,
+            events=self.events,
+            now=now,
+            refreshed_at=now,
         )
         await self.uow.commit()
         return with_status(taken.return_url, status="connected", provider=taken.provider)

@@ -15,6 +15,7 @@ from assistme.core.integrations.store import store_connection
 from assistme.core.shared.clock import Clock
 from assistme.core.shared.errors import NotFound
 from assistme.core.shared.uow import UnitOfWork
+from assistme.core.webhooks.ports import Events
 
 CALENDAR = "google_calendar"
 
@@ -41,6 +42,7 @@ class ImportCalendarCredentials:
     users: UserRepository
     connections: ConnectionRepository
     keyring: Keyring
+    events: Events
     uow: UnitOfWork
     clock: Clock
 
@@ -50,7 +52,14 @@ class ImportCalendarCredentials:
             raise NotFound("no such user")
         grant = Grant(credentials.tokens, credentials.expires_at, credentials.scopes)
         connection = await store_connection(
-            self.connections, self.keyring, user_id, CALENDAR, grant, now=self.clock.now(), refreshed_at=None
+            self.connections,
+            self.keyring,
+            user_id,
+            CALENDAR,
+            grant,
+            events=self.events,
+            now=self.clock.now(),
+            refreshed_at=None,
         )
         await self.uow.commit()
         return connection

@@ -14,6 +14,8 @@ REFRESH_MARGIN = timedelta(minutes=5)  # an access token this close to expiry is
 class IntegrationsPolicy:
     state_ttl: timedelta = timedelta(minutes=15)
     client_configured: bool = True
+    connect_limit: str = "5/minute"  # consents a person may start
+    execute_limit: str = "30/minute"  # actions a person may run through /integrations/{id}/execute
 
     def require_client(self) -> None:
         if not self.client_configured:

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from assistme.core.integrations.entities import Connection, ConnectionStatus, Grant
 from assistme.core.integrations.ports import ConnectionRepository, Keyring
+from assistme.core.webhooks.ports import Events
 
 
 async def store_connection(
@@ -16,10 +17,12 @@ async def store_connection(
     provider: str,
     grant: Grant,
     *,
+    events: Events,
     now: datetime,
     refreshed_at: datetime | None,
 ) -> Connection:
-    """The user's one connection to ``provider`` from now on, replacing an earlier one; the caller commits."""
+    """The user's one connection to ``provider`` from now on, replacing an earlier one, announced to the user's
+    webhooks; the caller commits."""
     connection = Connection(
         id=connections.new_id(),
         user_id=user_id,
@@ -32,4 +35,7 @@ async def store_connection(
         last_refreshed_at=refreshed_at,
     )
     connection.sealed = keyring.seal(grant.tokens, connection.binding)
-    return await connections.replace(connection)
+    stored = await connections.replace(connection)
+    data = {"connection_id": str(stored.id), "provider": provider, "scopes": list(stored.scopes)}
+    await events.emit(user_id, "integration.connected", data)
+    return stored

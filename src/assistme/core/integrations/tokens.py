@@ -12,6 +12,7 @@ from assistme.core.integrations.ports import ConnectionRepository, GrantRevoked,
 from assistme.core.shared.clock import Clock
 from assistme.core.shared.errors import NotFound, Unavailable
 from assistme.core.shared.uow import UnitOfWork
+from assistme.core.webhooks.ports import Events
 
 
 @dataclass(slots=True)
@@ -25,6 +26,7 @@ class LiveTokens:
     keyring: Keyring
     oauth: OAuthClient
     locks: RefreshLocks
+    events: Events
     uow: UnitOfWork
     clock: Clock
 
@@ -65,6 +67,8 @@ class LiveTokens:
         connection.status, connection.sealed, connection.expires_at = ConnectionStatus.NEEDS_REAUTH, None, None
         connection.last_error = error[:300]
         await self.connections.save(connection)
+        data = {"connection_id": str(connection.id), "provider": connection.provider, "error": connection.last_error}
+        await self.events.emit(connection.user_id, "integration.needs_reauth", data)
         await self.uow.commit()
         raise NeedsReauth(connection.provider)
 

@@ -11,15 +11,16 @@ from assistme.core.scheduling.entities import Delivery, Job, JobType, Run, RunSt
 from assistme.core.scheduling.ports import (
     DeliveryFailed,
     JobRepository,
+    JobTasks,
     NotificationRepository,
     RunRepository,
     TelegramSender,
 )
 from assistme.core.scheduling.rules import SchedulingPolicy
 from assistme.core.shared.clock import Clock
+from assistme.core.shared.errors import DomainError
 from assistme.core.shared.uow import UnitOfWork
-
-NO_MODEL = "no language model configured"
+from assistme.core.webhooks.ports import Events
 
 
 @dataclass(slots=True)
@@ -46,6 +47,16 @@ class Courier:
             run.delivery, run.next_delivery_at, run.error = Delivery.SENT, None, None
 
 
+def reminder_data(job: Job, run: Run) -> dict[str, object]:
+    return {
+        "job_id": str(job.id),
+        "run_id": str(run.id),
+        "name": job.name,
+        "message": job.payload.get("message"),
+        "scheduled_for": run.scheduled_for.isoformat(),
+    }
+
+
 def telegram_text(title: str, body: str) -> str:
     return body if body == title else f"{title}\n\n{body}"
 
@@ -54,13 +65,16 @@ def telegram_text(title: str, body: str) -> str:
 class ExecuteRun:
     """Run one occurrence. The claim is atomic, so a redelivered message or a second worker finds nothing to
     do; a worker that dies mid-run leaves its lease to run out, and the one the sweeper hands the run to next
-    finds the inbox entry already there (one per run). Telegram hears of it at least once."""
+    finds the inbox entry already there (one per run). Telegram hears of it at least once. A `schedule` run
+    succeeds once its agent task (one per run) is queued; the task tells the inbox what came of it."""
 
     runs: RunRepository
     jobs: JobRepository
     users: UserRepository
     notifications: NotificationRepository
     courier: Courier
+    job_tasks: JobTasks
+    events: Events
     uow: UnitOfWork
     clock: Clock
     policy: SchedulingPolicy
@@ -75,12 +89,18 @@ class ExecuteRun:
         if run.attempts > self.policy.max_run_attempts:
             run.status, run.error = RunStatus.FAILED, f"the worker stopped during each of {run.attempts - 1} attempts"
         elif job.type is JobType.SCHEDULE:
-            run.status, run.error = RunStatus.FAILED, NO_MODEL
+            try:
+                await self.job_tasks.submit(job, run)  # the task reports to the inbox when it is done
+                run.status = RunStatus.SUCCEEDED
+            except DomainError as refused:
+                await self.uow.rollback()
+                run.status, run.error = RunStatus.FAILED, refused.detail
         else:
             await self._notify(job, run)
             run.status = RunStatus.SUCCEEDED
         run.finished_at = self.clock.now()
-        await self.runs.finish(run)
+        if await self.runs.finish(run) and job.type is JobType.NOTIFICATION and run.status is RunStatus.SUCCEEDED:
+            await self.events.emit(job.owner_id, "reminder.fired", reminder_data(job, run))
         await self.uow.commit()
         return run.status
 

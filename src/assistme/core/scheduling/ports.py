@@ -81,6 +81,10 @@ class NotificationRepository(Protocol):
 
     async def by_run(self, run_id: UUID) -> Notification | None: ...
 
+    async def add(self, user_id: UUID, title: str, body: str, now: datetime) -> Notification:
+        """An entry of no run (a webhook disabled, say)."""
+        ...
+
     async def get(self, notification_id: UUID) -> Notification | None: ...
 
     async def page(self, user_id: UUID, unread_only: bool, page: PageRequest) -> InboxPage: ...
@@ -128,4 +132,11 @@ class TelegramSender(Protocol):
 
     async def send_message(self, chat_id: int, text: str) -> None:
         """Deliver ``text`` to the chat, or raise DeliveryFailed."""
+        ...
+
+
+class JobTasks(Protocol):
+    async def submit(self, job: Job, run: Run) -> None:
+        """Queue the agent task a `schedule` job's run asks for, once per run however often this is called; a
+        DomainError when it cannot be (the job's assistant is gone and no secretary is linked)."""
         ...

@@ -74,3 +74,9 @@ class BadRequest(DomainError):
     """A request that can never succeed as sent, and names no field (a spent OAuth state, say)."""
 
     title = "Bad request"
+
+
+class ModelFailed(DomainError):
+    """An upstream model answered something unusable (502)."""
+
+    title = "Bad gateway"
