@@ -8,7 +8,7 @@ SCALAR_VERSION := 1.72.1
 SCALAR := var/static/scalar/standalone.js
 SOURCES := src tests migrations
 
-.PHONY: install run test lint fmt migrate worker scheduler clean
+.PHONY: install run test lint fmt migrate worker scheduler bench clean
 
 $(BIN)/assistme: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ worker: migrate
 # already runs people's jobs; this adds the hourly housekeeping). A second scheduler is safe.
 scheduler: migrate
 	$(BIN)/taskiq scheduler --no-configure-logging assistme.scheduler:scheduler
+
+# Load scenarios and baselines on PostgreSQL and Redis at 127.0.0.1 (bench/README.md); not part of CI or `make test`.
+# BENCH_QUICK=1 for a short check of the whole run; BENCH_ARGS for more (--profile, --connections N, --output F).
+bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/npm .pytest_cache .mypy_cache .ruff_cache

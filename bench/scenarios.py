@@ -1,0 +1,153 @@
+"""The scenarios, each a warm-up then three measured runs, as rows of the report."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import wrk
+from bench.processes import PYTHON, ROOT, Processes
+from bench.report import APP, Report, Row, median
+from bench.seed import PASSWORD, Seeded
+
+LIST = "/api/v1/assistants?limit=20"
+CREATE = "/api/v1/assistants"
+DASHBOARD = "/api/v1/dashboard/morning"
+RUNS = 3
+
+
+@dataclass(slots=True)
+class Bench:
+    warmup: float
+    seconds: float
+    connections: int
+    server_core: int
+    load_core: int
+    work: Path  # scratch files and logs
+    dsn: str
+    seeded: Seeded
+    seeded_at: datetime
+    procs: Processes
+    report: Report
+
+    @property
+    def tokens(self) -> Path:
+        return self.work / "tokens.txt"
+
+
+def measure(b: Bench, scenario: str, target: str, *, base: str, path: str, script: str = "get.lua") -> Row:
+    """wrk at full speed: a warm-up, then the medians of three runs."""
+    url = base + path
+    load = {"connections": b.connections, "core": b.load_core}
+    wrk.run(url, script, b.tokens, seconds=b.warmup, **load)
+    samples = [wrk.run(url, script, b.tokens, seconds=b.seconds, **load) for _ in range(RUNS)]
+    row = Row(
+        scenario,
+        target,
+        median([s.rps for s in samples]),
+        median([s.p50_ms for s in samples]),
+        median([s.p99_ms for s in samples]),
+        sum(s.errors for s in samples),
+    )
+    b.report.rows.append(row)
+    print(
+        f"  {scenario:<28} {target:<28} {row.rps:>8.0f} req/s  p50 {row.p50_ms:6.2f}  p99 {row.p99_ms:7.2f} ms"
+        f"  errors {row.errors}",
+        flush=True,
+    )
+    return row
+
+
+def fixed_rate(b: Bench, base: str, streams: list[dict[str, Any]], seconds: float) -> dict[str, dict[str, Any]]:
+    """The open-loop client (bench/loadgen.py), pinned to the load core; its figures per stream."""
+    spec = {
+        "base": base,
+        "seconds": seconds,
+        "streams": streams,
+        "tokens": b.tokens.read_text().split(),
+        "emails": b.seeded.emails[:50],
+        "password": PASSWORD,
+    }
+    path = b.work / "loadgen.json"
+    path.write_text(json.dumps(spec))
+    argv = ["taskset", "-c", str(b.load_core), PYTHON, "-m", "bench.loadgen", str(path)]
+    out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    return {s["name"]: s for s in json.loads(out)}
+
+
+def fixed_rows(b: Bench, base: str, scenario: str, streams: list[dict[str, Any]]) -> dict[str, Row]:
+    """A fixed-rate warm-up, then three runs; per stream, the medians (req/s is the rate answered)."""
+    fixed_rate(b, base, streams, b.warmup)
+    runs = [fixed_rate(b, base, streams, b.seconds) for _ in range(RUNS)]
+    rows = {}
+    for s in streams:
+        name = s["name"]
+        got = [r[name] for r in runs]
+        late = max(g["client_late_ms"] for g in got)
+        row = Row(
+            f"{scenario} · {name}",
+            APP,
+            median([g["count"] / b.seconds for g in got]),
+            median([g["p50_ms"] for g in got]),
+            median([g["p99_ms"] for g in got]),
+            sum(g["errors"] for g in got),
+            f"fixed {s['rate']:.0f}/s; max {max(g['max_ms'] for g in got):.1f} ms"
+            + (f"; client up to {late:.0f} ms late" if late > 5 else ""),
+        )
+        rows[name] = row
+        b.report.rows.append(row)
+        print(
+            f"  {scenario:<28} {name:<12} {row.rps:>8.0f} req/s  p50 {row.p50_ms:6.2f}  p99 {row.p99_ms:7.2f} ms"
+            f"  errors {row.errors}  ({row.note})",
+            flush=True,
+        )
+    return rows
+
+
+async def forget_new_assistants(b: Bench) -> None:
+    """What S2 created goes, so every target's S1 reads the same seeded pages."""
+    conn = await asyncpg.connect(b.dsn)
+    try:
+        await conn.execute("DELETE FROM assistants WHERE created_at > $1", b.seeded_at)
+        await conn.execute("VACUUM ANALYZE assistants")
+    finally:
+        await conn.close()
+
+
+def dashboard_ready(base: str, token: str) -> str | None:
+    """Warm the dashboard's caches; None when the route answers 200 with weather and news from the caches."""
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = None
+    for _ in range(3):
+        answer = httpx.get(base + DASHBOARD, headers=headers, timeout=30)
+        if answer.status_code == 404:
+            return "GET /api/v1/dashboard/morning does not exist"
+    assert answer is not None
+    if answer.status_code != 200:
+        return f"the dashboard answered {answer.status_code}: {answer.text[:200]}"
+    body = answer.json()
+    bad = [k for k in ("weather", "news") if body.get(k, {}).get("status") != "ok"]
+    return f"sections not ok after warm-up: {bad}" if bad else None
+
+
+def s3_login_burst(b: Bench, base: str, s1_max: float) -> tuple[dict[str, Row], dict[str, Row]]:
+    """S1 at half its maximum with a /health probe every 10 ms; quiet, then with 10 logins/s beside it."""
+    half = max(1.0, s1_max / 2)
+    s1 = {"name": "s1", "kind": "get", "path": LIST, "rate": half}
+    probe = {"name": "health", "kind": "health", "rate": 100, "connections": 8}
+    login = {"name": "login", "kind": "login", "rate": 10, "connections": 16}
+    quiet = fixed_rows(b, base, "S3 quiet: S1 at ½ max", [s1, probe])
+    burst = fixed_rows(b, base, "S3 burst: + 10 logins/s", [s1, probe, login])
+    return quiet, burst
+
+
+def ok(x: float) -> bool:
+    return not math.isnan(x)
