@@ -93,3 +93,13 @@ async def test_open_meteo_errors_carry_their_reason(http: httpx.AsyncClient, met
         await OpenMeteo(http, meteo.base_url, 2.0, "assistme/test").current(Place(95, 2), "UTC")
     weather = await OpenMeteo(http, meteo.base_url + "/", 2.0, "assistme/test").current(Place(1, 2), "auto")
     assert (weather.timezone, weather.condition) == ("Europe/Berlin", "overcast")
+
+
+async def test_open_meteo_gets_the_configured_timeout_not_the_clients_default(meteo: FakeOpenMeteo) -> None:
+    """The shared client keeps httpx's per-step default (5 s); here it is 0.2 s, and an answer after 0.6 s still
+    arrives within briefing_timeout."""
+    meteo.reset()
+    meteo.delay = 0.6
+    async with loopback_client(timeout=0.2) as client:
+        weather = await OpenMeteo(client, meteo.base_url, 3.0, "assistme/test").current(Place(1, 2), "UTC")
+    assert weather.timezone == "UTC"

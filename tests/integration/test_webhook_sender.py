@@ -170,6 +170,42 @@ async def test_one_deadline_covers_a_dripping_answer() -> None:
     assert (answer.status, answer.error) == (None, "no answer within 0.4 s")
 
 
+async def test_a_url_with_non_ascii_characters_is_delivered(receiver: FakeReceiver) -> None:
+    receiver.reset()
+    guard = AddressGuard(allow_private=True)
+    async with loopback_client() as client:
+        answer = await HttpWebhookSender(client, guard).send(f"{receiver.base_url}/café?tea=thé", HEADERS, b"{}")
+    assert (answer.status, answer.error) == (200, None)
+    (request,) = receiver.received
+    assert request.path == "/café"
+
+
+async def test_the_configured_timeout_applies_not_the_clients_default(receiver: FakeReceiver) -> None:
+    """The shared client keeps httpx's per-step default (5 s); here it is 0.2 s, and a receiver answering after
+    0.6 s is still heard within the sender's own 3 s."""
+    receiver.reset()
+    receiver.answer(204, delay=0.6)
+    async with loopback_client(timeout=0.2) as client:
+        sender = HttpWebhookSender(client, AddressGuard(allow_private=True), timeout=3)
+        answer = await sender.send(f"{receiver.base_url}/in", HEADERS, b"{}")
+    assert (answer.status, answer.error) == (204, None)
+
+
+async def test_a_slow_name_server_counts_against_the_deadline() -> None:
+    async def slow(_host: str, _port: int) -> list[str]:
+        await asyncio.sleep(5)
+        return ["127.0.0.1"]
+
+    client, seen = mocked()
+    started = time.monotonic()
+    async with client:
+        answer = await HttpWebhookSender(client, AddressGuard(resolver=slow), timeout=0.3).send(
+            "https://hooks.example.com/in", HEADERS, b""
+        )
+    assert time.monotonic() - started < 2
+    assert (answer.status, answer.error, seen) == (None, "no answer within 0.3 s", [])
+
+
 @pytest.mark.parametrize(
     ("value", "low", "high"),
     [

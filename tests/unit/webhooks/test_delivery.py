@@ -1,4 +1,4 @@
-"""One attempt and what follows it: the backoff, disabling a dead endpoint once, the events port, the signature."""
+"""One attempt and what follows it: the backoff, a 410 disabling the endpoint once, the events port, the signature."""
 
 from __future__ import annotations
 
@@ -6,49 +6,16 @@ import base64
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from standardwebhooks import Webhook
 
-from assistme.core.webhooks.delivery import DeliverWebhook, backoff
-from assistme.core.webhooks.entities import Answer, DeliveryStatus, Endpoint, EndpointSpec
-from assistme.core.webhooks.events import RecordEvent
+from assistme.core.webhooks.delivery import backoff
+from assistme.core.webhooks.entities import Answer, DeliveryStatus
 from assistme.core.webhooks.policy import WebhookPolicy
 from assistme.core.webhooks.signing import headers, new_secret
-from tests.unit.integrations.fakes import Clock, Uow
-from tests.unit.webhooks.fakes import Deliveries, Endpoints, Inbox, Sender
-
-OWNER = uuid.uuid4()
-
-
-class World:
-    def __init__(self, policy: WebhookPolicy | None = None) -> None:
-        self.clock, self.endpoints, self.deliveries = Clock(), Endpoints(), Deliveries()
-        self.sender, self.inbox, self.policy = Sender(), Inbox(), policy or WebhookPolicy()
-        self.events = RecordEvent(self.endpoints, self.deliveries, self.clock)  # type: ignore[arg-type]
-
-    async def endpoint(self, *events: str) -> Endpoint:
-        spec = EndpointSpec("https://hooks.example.com/in", list(events or ["task.completed"]))
-        return await self.endpoints.add(OWNER, spec, new_secret(), self.clock.now())
-
-    async def attempt(self, delivery_id: uuid.UUID, answer: Answer | None = None) -> DeliveryStatus | None:
-        if answer is not None:
-            self.sender.script.append(answer)
-        deliver = DeliverWebhook(
-            self.deliveries,  # type: ignore[arg-type]
-            self.endpoints,  # type: ignore[arg-type]
-            self.sender,
-            self.inbox,  # type: ignore[arg-type]
-            self.policy,
-            Uow(),
-            self.clock,
-        )
-        return await deliver(delivery_id, self.deliveries.rows[delivery_id].attempts + 1)
-
-    async def emitted(self, event_type: str = "task.completed") -> uuid.UUID:
-        await self.events.emit(OWNER, event_type, {"task_id": "t1"})
-        return list(self.deliveries.rows)[-1]
+from tests.unit.webhooks.fakes import OWNER, World
 
 
 def test_backoff_follows_the_schedule_with_jitter_and_stops_when_it_is_spent() -> None:
@@ -102,43 +69,12 @@ async def test_a_410_disables_the_endpoint_once_and_abandons_what_was_pending() 
     assert len(world.sender.sent) == 1
 
 
-async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_a_success_resets_it() -> None:
-    world = World(WebhookPolicy(retry_schedule=(3600,) * 200, failure_window=5 * 86400))
-    endpoint = await world.endpoint()
-    delivery = await world.emitted()
-    assert await world.attempt(delivery, Answer(500, 1)) is DeliveryStatus.PENDING
-    started = world.endpoints.rows[endpoint.id].failing_since
-    assert started == world.clock.now()
-    world.clock.at += timedelta(days=4)
-    assert await world.attempt(delivery, Answer(None, 1, error="could not connect")) is DeliveryStatus.PENDING
-    assert world.endpoints.rows[endpoint.id].failing_since == started  # still the first failure
-    healthy = await world.emitted()
-    assert await world.attempt(healthy) is DeliveryStatus.SUCCEEDED
-    assert world.endpoints.rows[endpoint.id].failing_since is None
-    world.clock.at += timedelta(days=4)
-    assert await world.attempt(delivery, Answer(500, 1)) is DeliveryStatus.PENDING  # a new window began
-    world.clock.at += timedelta(days=5)
-    assert await world.attempt(delivery, Answer(500, 1)) is DeliveryStatus.FAILED
-    assert world.endpoints.rows[endpoint.id].is_active is False
-    assert "every delivery failed for 120 hours" in (world.endpoints.rows[endpoint.id].disabled_reason or "")
-    assert len(world.inbox.entries) == 1
-
-
 async def test_a_redelivered_attempt_sends_nothing() -> None:
     world = World()
     await world.endpoint()
     delivery = await world.emitted()
     assert await world.attempt(delivery) is DeliveryStatus.SUCCEEDED
-    deliver = DeliverWebhook(
-        world.deliveries,  # type: ignore[arg-type]
-        world.endpoints,  # type: ignore[arg-type]
-        world.sender,
-        world.inbox,  # type: ignore[arg-type]
-        world.policy,
-        Uow(),
-        world.clock,
-    )
-    assert await deliver(delivery, 1) is None
+    assert await world.deliver()(delivery, 1) is None
     assert len(world.sender.sent) == 1
 
 

@@ -14,6 +14,7 @@ NAMES = {
     "internal.example.com": ["10.1.2.3"],
     "split.example.com": ["93.184.216.34", "127.0.0.1"],  # one private answer is enough to refuse
     "v6.example.com": ["2606:2800:220:1:248:1893:25c8:1946"],
+    "xn--caf-dma.example.com": ["93.184.216.34"],  # café.example.com
 }
 
 
@@ -45,6 +46,10 @@ async def resolve(host: str, _port: int) -> list[str]:
         "http://017700000001/hook",  # octal, one part
         "http://127.0.0.1.nip.io.internal/hook",  # an unknown name: refused, not sent anywhere
         "http://198.18.0.1/hook",  # benchmarking
+        "http://192.0.0.8/hook",  # the IPv4 dummy address: global to Python 3.11's ipaddress, not to IANA
+        "http://192.0.0.100/hook",  # IETF protocol assignments
+        "http://[3fff::1]/hook",  # IPv6 documentation (RFC 9637)
+        "http://[::ffff:192.0.0.8]/hook",
         "http://240.0.0.1/hook",  # reserved
         "http://10.0.0.5/hook",
         "http://172.16.0.1/hook",
@@ -104,6 +109,10 @@ async def test_private_addresses_pass_only_when_allowed() -> None:
         ("http://hooks.example.com:8080", "hooks.example.com:8080", "/"),
         ("https://hooks.example.com:443/a/b?c=1&d=%2F#frag", "hooks.example.com", "/a/b?c=1&d=%2F"),
         ("http://[2606:2800:220:1:248:1893:25c8:1946]:81/x", "[2606:2800:220:1:248:1893:25c8:1946]:81", "/x"),
+        # what is sent is ASCII: the path and query percent-encoded (escapes kept), the name in its IDNA form
+        ("https://hooks.example.com/café?q=naïve tea", "hooks.example.com", "/caf%C3%A9?q=na%C3%AFve%20tea"),
+        ("https://hooks.example.com/caf%C3%A9/a;b=c", "hooks.example.com", "/caf%C3%A9/a;b=c"),
+        ("https://café.example.com/in", "xn--caf-dma.example.com", "/in"),
     ],
 )
 async def test_the_request_names_the_host_and_path_of_the_url(url: str, host_header: str, target: str) -> None:

@@ -38,8 +38,9 @@ class OpenMeteo:
             "forecast_days": 1,
         }
         try:
-            async with asyncio.timeout(self._timeout):  # httpx's timeout is per phase; this bounds the whole call
-                response = await self._client.get(self._url, params=query, headers=self._headers)
+            # httpx's timeout is per phase (and the shared client's default is 5 s): this bounds the whole call
+            async with asyncio.timeout(self._timeout):
+                response = await self._client.get(self._url, params=query, headers=self._headers, timeout=self._timeout)
         except (httpx.HTTPError, TimeoutError) as exc:  # str(exc) may hold the URL: the class name only
             raise Unavailable(f"open-meteo unreachable: {type(exc).__name__}") from None
         try:

@@ -304,6 +304,8 @@ class WebhookEndpointRow(UUIDv7AuditBase):
     sealed_secrets: Mapped[str] = mapped_column(Text)  # the keyring's ciphertext of the secret and the previous one
     previous_expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     failing_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The latest failure: a record whose last failure is old lapsed while the endpoint sat idle.
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
 
 

@@ -9,15 +9,22 @@ from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistme.adapters.persistence.models import WebhookAttemptRow, WebhookDeliveryRow
 from assistme.adapters.persistence.webhooks import changed
 from assistme.core.shared.pagination import Page, PageRequest
-from assistme.core.webhooks.entities import Attempt, Delivery, DeliveryStatus, Endpoint
+from assistme.core.webhooks.entities import Attempt, Delivery, DeliveryStatus, EndpointRef
 
 _PENDING = DeliveryStatus.PENDING.value
+# The delivery's latest counted attempt has its row: it was made and recorded (or none was counted yet).
+_RECORDED = or_(
+    WebhookDeliveryRow.attempts == 0,
+    exists().where(
+        WebhookAttemptRow.delivery_id == WebhookDeliveryRow.id, WebhookAttemptRow.attempt == WebhookDeliveryRow.attempts
+    ),
+)
 
 
 class _DeliveryRows(SQLAlchemyAsyncRepository[WebhookDeliveryRow]):
@@ -50,7 +57,7 @@ class SqlDeliveryRepository:
         self._rows = _DeliveryRows(session=session, auto_expunge=False, auto_refresh=False)
 
     async def add(
-        self, endpoint: Endpoint, message_id: str, event_type: str, payload: dict[str, Any], now: datetime
+        self, endpoint: EndpointRef, message_id: str, event_type: str, payload: dict[str, Any], now: datetime
     ) -> Delivery:
         row = WebhookDeliveryRow(
             endpoint_id=endpoint.id,
@@ -83,11 +90,20 @@ class SqlDeliveryRepository:
                 history[attempt.delivery_id].append(_attempt(attempt))
         return Page([_delivery(r, history[r.id]) for r in rows], total, page.limit, page.offset)
 
+    async def stalled(self, now: datetime, limit: int) -> list[Delivery]:
+        stmt = (
+            select(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.status == _PENDING, WebhookDeliveryRow.lease_until < now, ~_RECORDED)
+            .limit(limit)
+        )
+        return [_delivery(row) for row in (await self._session.scalars(stmt)).all()]
+
     async def dispatch(self, now: datetime, lease_until: datetime, limit: int) -> list[tuple[UUID, int]]:
         due = (
             WebhookDeliveryRow.status == _PENDING,
             WebhookDeliveryRow.next_attempt_at <= now,
             or_(WebhookDeliveryRow.lease_until.is_(None), WebhookDeliveryRow.lease_until < now),
+            _RECORDED,  # a stalled attempt is taken back (and recorded) first, never skipped
         )
         ids = select(WebhookDeliveryRow.id).where(*due).order_by(WebhookDeliveryRow.next_attempt_at).limit(limit)
         stmt = (
@@ -115,9 +131,16 @@ class SqlDeliveryRepository:
         return None if row is None else _delivery(row)
 
     async def record(self, delivery: Delivery, attempt: Attempt) -> bool:
+        # Whoever records an attempt clears the lease: a late worker and the dispatcher taking its attempt back
+        # cannot both record it (the unique attempt number backs this up).
         stmt = (
             update(WebhookDeliveryRow)
-            .where(WebhookDeliveryRow.id == delivery.id, WebhookDeliveryRow.attempts == attempt.attempt)
+            .where(
+                WebhookDeliveryRow.id == delivery.id,
+                WebhookDeliveryRow.attempts == attempt.attempt,
+                WebhookDeliveryRow.lease_until.is_not(None),
+                ~_RECORDED,
+            )
             .values(status=delivery.status.value, next_attempt_at=delivery.next_attempt_at, lease_until=None)
             .execution_options(synchronize_session=False)
         )

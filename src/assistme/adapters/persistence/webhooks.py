@@ -8,17 +8,18 @@ from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import Result, Update, func, select, update
+from sqlalchemy import Result, Update, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from assistme.adapters.persistence.models import WebhookEndpointRow
 from assistme.core.integrations.entities import Tokens
 from assistme.core.integrations.ports import Keyring
+from assistme.core.shared.errors import Conflict
 from assistme.core.shared.pagination import Page, PageRequest
-from assistme.core.webhooks.entities import Endpoint, EndpointSpec
+from assistme.core.webhooks.entities import Endpoint, EndpointChanges, EndpointRef, EndpointSpec
 
-_EDITABLE = ("url", "events", "description", "is_active", "previous_expires_at", "failing_since", "disabled_reason")
+_ROTATION_TRIES = 3  # a rotation racing another re-reads the secret it replaces; this many tries, then 409
 
 
 class _EndpointRows(SQLAlchemyAsyncRepository[WebhookEndpointRow]):
@@ -81,13 +82,38 @@ class SqlEndpointRepository:
         row = await self._session.get(WebhookEndpointRow, endpoint_id, populate_existing=True)
         return None if row is None else self._endpoint(row)
 
-    async def save(self, endpoint: Endpoint) -> Endpoint:
-        row = await self._session.get_one(WebhookEndpointRow, endpoint.id)
-        for name in _EDITABLE:
-            setattr(row, name, getattr(endpoint, name))
-        row.sealed_secrets = self._seal(endpoint.id, endpoint.owner_id, endpoint.secret, endpoint.previous_secret)
-        await self._session.flush()
-        return self._endpoint(row)
+    async def update(self, endpoint_id: UUID, changes: EndpointChanges, now: datetime) -> Endpoint | None:
+        values: dict[str, Any] = {
+            name: value
+            for name in ("url", "events", "description", "is_active")
+            if (value := getattr(changes, name)) is not None
+        }
+        if changes.is_active:
+            values |= {"failing_since": None, "last_failure_at": None, "disabled_reason": None}
+        stmt = _endpoint_update(endpoint_id).values(**values, updated_at=now)
+        return await self.get(endpoint_id) if changed(await self._session.execute(stmt)) == 1 else None
+
+    async def rotate(self, endpoint_id: UUID, secret: str, overlap_until: datetime, now: datetime) -> Endpoint | None:
+        # Compare-and-set on the sealed pair: a rotation that lost a race reads the winner's secret and keeps it
+        # signing beside its own, instead of overwriting it.
+        for _ in range(_ROTATION_TRIES):
+            row = await self._session.get(WebhookEndpointRow, endpoint_id, populate_existing=True)
+            if row is None:
+                return None
+            seen = row.sealed_secrets
+            current = self._keyring.open(seen, _binding(row.id, row.owner_id)).access_token
+            stmt = (
+                _endpoint_update(endpoint_id)
+                .where(WebhookEndpointRow.sealed_secrets == seen)
+                .values(
+                    sealed_secrets=self._seal(row.id, row.owner_id, secret, current),
+                    previous_expires_at=overlap_until,
+                    updated_at=now,
+                )
+            )
+            if changed(await self._session.execute(stmt)) == 1:
+                return await self.get(endpoint_id)
+        raise Conflict("the secret was being rotated at the same time: try again")
 
     async def delete(self, endpoint_id: UUID) -> None:
         await self._rows.delete(endpoint_id)
@@ -102,19 +128,26 @@ class SqlEndpointRepository:
         )
         return Page([self._endpoint(r) for r in rows], total, page.limit, page.offset)
 
-    async def subscribed(self, owner_id: UUID, event_type: str) -> list[Endpoint]:
+    async def subscribed(self, owner_id: UUID, event_type: str) -> list[EndpointRef]:
         # A person has a few endpoints: filtering their events here works the same on both databases.
-        stmt = select(WebhookEndpointRow).where(WebhookEndpointRow.owner_id == owner_id, WebhookEndpointRow.is_active)
-        return [self._endpoint(r) for r in (await self._session.scalars(stmt)).all() if event_type in r.events]
+        row = WebhookEndpointRow
+        stmt = select(row.id, row.owner_id, row.events).where(row.owner_id == owner_id, row.is_active)
+        return [EndpointRef(i, o) for i, o, events in (await self._session.execute(stmt)).all() if event_type in events]
 
-    async def note_failure(self, endpoint_id: UUID, now: datetime) -> datetime | None:
-        await self._session.execute(
-            _active(endpoint_id).where(WebhookEndpointRow.failing_since.is_(None)).values(failing_since=now)
+    async def note_failure(self, endpoint_id: UUID, now: datetime, idle_before: datetime) -> datetime | None:
+        row, at = WebhookEndpointRow, literal(now, WebhookEndpointRow.failing_since.type)
+        over = or_(row.failing_since.is_(None), row.last_failure_at.is_(None), row.last_failure_at < idle_before)
+        stmt = (
+            _active(endpoint_id)
+            .values(
+                failing_since=case((over, at), else_=row.failing_since),
+                last_failure_at=case(
+                    (or_(row.last_failure_at.is_(None), row.last_failure_at < at), at), else_=row.last_failure_at
+                ),
+            )
+            .returning(row.failing_since)
         )
-        stmt = select(WebhookEndpointRow.failing_since).where(
-            WebhookEndpointRow.id == endpoint_id, WebhookEndpointRow.is_active
-        )
-        return await self._session.scalar(stmt)
+        return (await self._session.execute(stmt)).scalar_one_or_none()
 
     async def note_success(self, endpoint_id: UUID) -> None:
         stmt = _active(endpoint_id).where(WebhookEndpointRow.failing_since.is_not(None)).values(failing_since=None)
@@ -140,13 +173,18 @@ class SqlEndpointRepository:
         return (rows[-1].id if rows else None), resealed, len(rows) - resealed
 
 
-def _active(endpoint_id: UUID) -> Update:
-    """An UPDATE of the endpoint while it is active: each judgement of a delivery's outcome is one statement."""
+def _endpoint_update(endpoint_id: UUID) -> Update:
+    """An UPDATE of the columns it names, and no other: what another request or a worker wrote meanwhile stands."""
     return (
         update(WebhookEndpointRow)
-        .where(WebhookEndpointRow.id == endpoint_id, WebhookEndpointRow.is_active)
+        .where(WebhookEndpointRow.id == endpoint_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def _active(endpoint_id: UUID) -> Update:
+    """An UPDATE of the endpoint while it is active: each judgement of a delivery's outcome is one statement."""
+    return _endpoint_update(endpoint_id).where(WebhookEndpointRow.is_active)
 
 
 def changed(result: Result[Any]) -> int:

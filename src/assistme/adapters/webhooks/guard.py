@@ -3,6 +3,9 @@ again, after resolving, right before each delivery connects (to exactly the addr
 
 A host is read the way the network stack would read it: ``2130706433``, ``0177.0.0.1``, ``0x7f.1`` and ``127.1``
 are all 127.0.0.1 to ``inet_aton``, and ``[::ffff:127.0.0.1]`` is that address too. Every one is refused.
+
+What is checked is what is sent: the host in its ASCII (IDNA) form and the path and query percent-encoded, so a
+URL such as ``https://hooks.example.com/café`` is accepted only as a request that can actually be made.
 """
 
 from __future__ import annotations
@@ -11,12 +14,20 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from assistme.core.shared.errors import InvalidInput
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Not globally reachable by the IANA special-purpose registries, yet global to Python 3.11's ``ipaddress`` (3.12.4
+# and later list them): IETF protocol assignments such as 192.0.0.8, the IPv4 dummy address, and the IPv6
+# documentation range of RFC 9637.
+NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("3fff::/20"))
+# What a request-target may carry as it is (RFC 3986 sub-delims, ":", "@", "/", "?", and "%" of an escape);
+# quote() encodes the rest, non-ASCII as UTF-8.
+TARGET_SAFE = "!$&'()*+,;=:@/?%"
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -45,6 +56,8 @@ def is_public(address: IpAddress) -> bool:
             return is_public(embedded)
         if address.is_site_local:
             return False
+    if any(address in network for network in NOT_GLOBAL):
+        return False
     return address.is_global and not (address.is_multicast or address.is_reserved)
 
 
@@ -69,10 +82,15 @@ class Target:
             raise refuse("must not carry credentials")
         if not parts.hostname.isprintable() or any(c.isspace() for c in parts.hostname):
             raise refuse("has a host that is not a name or an address")
+        try:
+            host = parts.hostname.encode("idna").decode("ascii")  # the name DNS, TLS and the Host header know
+        except UnicodeError:
+            raise refuse("has a host that is not a name or an address") from None
         self.scheme = parts.scheme
-        self.host = parts.hostname
+        self.host = host
         self.port = port or (443 if parts.scheme == "https" else 80)
-        self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")  # the request-target
+        query = f"?{parts.query}" if parts.query else ""
+        self.target = quote((parts.path or "/") + query, safe=TARGET_SAFE)  # the request-target, in ASCII
 
     @property
     def host_header(self) -> str:

@@ -9,8 +9,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from assistme.core.webhooks.endpoints import EndpointChanges
-from assistme.core.webhooks.entities import Delivery, Endpoint, EndpointSpec
+from assistme.core.webhooks.entities import Delivery, Endpoint, EndpointChanges, EndpointSpec
 
 Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 EventList = Annotated[list[Annotated[str, msgspec.Meta(max_length=60)]], msgspec.Meta(min_length=1, max_length=20)]

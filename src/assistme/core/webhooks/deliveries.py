@@ -40,7 +40,7 @@ class SendTest:
         if not endpoint.is_active:
             raise Conflict("this webhook is disabled: enable it first")
         data = {"webhook_id": str(endpoint.id), "message": "This is a test event from assistme."}
-        delivery = await enqueue(self.deliveries, endpoint, "webhook.test", data, self.clock.now())
+        delivery = await enqueue(self.deliveries, endpoint.ref, "webhook.test", data, self.clock.now())
         await self.uow.commit()
         return delivery
 
@@ -63,7 +63,7 @@ class ResendDelivery:
         if not endpoint.is_active:
             raise Conflict("this webhook is disabled: enable it first")
         copy = await self.deliveries.add(
-            endpoint, original.message_id, original.event_type, original.payload, self.clock.now()
+            endpoint.ref, original.message_id, original.event_type, original.payload, self.clock.now()
         )
         await self.uow.commit()
         return copy

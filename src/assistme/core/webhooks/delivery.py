@@ -17,12 +17,14 @@ from assistme.core.webhooks.ports import DeliveryRepository, EndpointRepository,
 from assistme.core.webhooks.signing import headers
 
 GONE = 410
+STOPPED = "the worker stopped before the attempt finished"  # an attempt taken back from a worker that stopped
 
 
 @dataclass(slots=True)
 class DispatchWebhooks:
     """Queue every delivery whose attempt is due. Each is leased first, so two passes queue it once; a message
-    lost on the way is queued again when the lease runs out. Answers how many were queued."""
+    lost on the way is queued again when the lease runs out. An attempt whose worker stopped is taken back first:
+    recorded as failed, and retried on the schedule like any failure. Answers how many were queued."""
 
     deliveries: DeliveryRepository
     queue: WebhookQueue
@@ -32,6 +34,9 @@ class DispatchWebhooks:
 
     async def __call__(self) -> int:
         now = self.clock.now()
+        for delivery in await self.deliveries.stalled(now, self.policy.batch):
+            decide(self.policy, delivery, Answer(None, 0, error=STOPPED), now)
+            await self.deliveries.record(delivery, Attempt(delivery.attempts, None, 0, STOPPED, now))
         due = await self.deliveries.dispatch(now, now + timedelta(seconds=self.policy.lease_seconds), self.policy.batch)
         await self.uow.commit()
         for delivery_id, attempt in due:
@@ -48,11 +53,23 @@ def backoff(policy: WebhookPolicy, attempt: int, retry_after: float | None) -> f
     return max(wait, min(retry_after or 0, policy.longest_retry_after))
 
 
+def decide(policy: WebhookPolicy, delivery: Delivery, answer: Answer, now: datetime) -> None:
+    """The delivery's status and next attempt after ``answer``."""
+    if answer.ok:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
+        return
+    wait = None if answer.permanent or answer.status == GONE else backoff(policy, delivery.attempts, answer.retry_after)
+    if wait is None:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+    else:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + timedelta(seconds=wait)
+
+
 @dataclass(slots=True)
 class DeliverWebhook:
-    """One attempt. A redelivered message finds its attempt counted and does nothing. Only 2xx succeeds; 410
-    disables the endpoint; an endpoint that has kept failing for the policy's window is disabled too, and its
-    owner is told in the inbox."""
+    """One attempt. A redelivered message finds its attempt counted and does nothing; an attempt counted past the
+    policy's last is not made. Only 2xx succeeds; 410 disables the endpoint; an endpoint that has kept failing
+    for the policy's window is disabled too, and its owner is told in the inbox."""
 
     deliveries: DeliveryRepository
     endpoints: EndpointRepository
@@ -65,46 +82,42 @@ class DeliverWebhook:
     async def __call__(self, delivery_id: UUID, attempt: int) -> DeliveryStatus | None:
         now = self.clock.now()
         delivery = await self.deliveries.claim(delivery_id, attempt, now + timedelta(seconds=self.policy.lease_seconds))
+        # The attempt is counted before anything else can fail, and no transaction stays open over the call: if
+        # this worker stops from here on, the dispatcher takes the attempt back.
+        await self.uow.commit()
         endpoint = None if delivery is None else await self.endpoints.get(delivery.endpoint_id)
-        await self.uow.commit()  # the claim stands before anything leaves; no transaction stays open over the call
         if delivery is None or endpoint is None:
             return None
-        if endpoint.is_active:
+        sending = endpoint.is_active and attempt <= self.policy.max_attempts
+        if sending:
             body = json.dumps(delivery.payload, separators=(",", ":")).encode()
             signed = headers(endpoint.secrets(now), delivery.message_id, int(now.timestamp()), body)
             answer = await self.sender.send(endpoint.url, signed, body)
+        elif endpoint.is_active:
+            answer = Answer(
+                None, 0, error=f"not sent: all {self.policy.max_attempts} attempts were made", permanent=True
+            )
         else:
             answer = Answer(None, 0, error="the webhook is disabled", permanent=True)
         finished = self.clock.now()
-        self._decide(delivery, answer, finished)
+        decide(self.policy, delivery, answer, finished)
         record = Attempt(attempt, answer.status, answer.duration_ms, answer.error, finished)
         recorded = await self.deliveries.record(delivery, record)
-        if recorded and endpoint.is_active and await self._judge(endpoint, answer, finished):
+        if recorded and sending and await self._judge(endpoint, answer, finished):
             delivery.status = DeliveryStatus.FAILED  # abandoned with its endpoint, like every pending one
         await self.uow.commit()
         return delivery.status
 
-    def _decide(self, delivery: Delivery, answer: Answer, now: datetime) -> None:
-        if answer.ok:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
-            return
-        wait = (
-            None
-            if answer.permanent or answer.status == GONE
-            else backoff(self.policy, delivery.attempts, answer.retry_after)
-        )
-        if wait is None:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-        else:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + timedelta(seconds=wait)
-
     async def _judge(self, endpoint: Endpoint, answer: Answer, now: datetime) -> bool:
         """What the attempt says about the endpoint; True when it disabled it. Each step is one conditional
-        update, so a user's edit made meanwhile stands and two workers disabling it tell its owner once."""
+        update, so a user's edit made meanwhile stands and two workers disabling it tell its owner once. A failure
+        after the endpoint sat idle (no failure for longer than any pending delivery waits) starts a new record:
+        only failing throughout the window disables."""
         if answer.ok:
             await self.endpoints.note_success(endpoint.id)
             return False
-        failing_since = await self.endpoints.note_failure(endpoint.id, now)
+        idle_before = now - timedelta(seconds=self.policy.idle_after)
+        failing_since = await self.endpoints.note_failure(endpoint.id, now, idle_before)
         if failing_since is None:
             return False
         if answer.status == GONE:

@@ -11,7 +11,7 @@ from assistme.core.shared.clock import Clock
 from assistme.core.shared.errors import Conflict, InvalidInput, NotFound
 from assistme.core.shared.pagination import Page, PageRequest
 from assistme.core.shared.uow import UnitOfWork
-from assistme.core.webhooks.entities import CATALOG, Endpoint, EndpointSpec
+from assistme.core.webhooks.entities import CATALOG, Endpoint, EndpointChanges, EndpointSpec
 from assistme.core.webhooks.policy import OVERLAP_SECONDS, WebhookPolicy
 from assistme.core.webhooks.ports import AddressGuard, EndpointRepository
 from assistme.core.webhooks.signing import new_secret
@@ -68,36 +68,28 @@ class GetEndpoint:
         return await owned(self.endpoints, principal, endpoint_id)
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointChanges:
-    url: str | None = None
-    events: list[str] | None = None
-    description: str | None = None
-    is_active: bool | None = None
-
-
 @dataclass(slots=True)
 class UpdateEndpoint:
-    """Re-enabling an endpoint clears its failure record: it gets a fresh window."""
+    """Only the fields sent are written, and ``is_active`` only when it changes what was read: a PATCH repeating
+    ``"is_active": true`` does not undo a worker's disabling made meanwhile. Re-enabling clears the failure
+    record: a fresh window."""
 
     endpoints: EndpointRepository
     guard: AddressGuard
     uow: UnitOfWork
+    clock: Clock
 
     async def __call__(self, principal: Principal, endpoint_id: UUID, changes: EndpointChanges) -> Endpoint:
         endpoint = await owned(self.endpoints, principal, endpoint_id)
         if changes.url is not None:
             await self.guard.check(changes.url)
-            endpoint.url = changes.url
-        if changes.events is not None:
-            endpoint.events = check_events(changes.events)
-        if changes.description is not None:
-            endpoint.description = changes.description
-        if changes.is_active is not None:
-            if changes.is_active and not endpoint.is_active:
-                endpoint.failing_since, endpoint.disabled_reason = None, None
-            endpoint.is_active = changes.is_active
-        saved = await self.endpoints.save(endpoint)
+        events = None if changes.events is None else check_events(changes.events)
+        is_active = None if changes.is_active == endpoint.is_active else changes.is_active
+        saved = await self.endpoints.update(
+            endpoint.id, replace(changes, events=events, is_active=is_active), self.clock.now()
+        )
+        if saved is None:
+            raise NotFound("no such webhook")
         await self.uow.commit()
         return saved
 
@@ -123,9 +115,9 @@ class RotateSecret:
 
     async def __call__(self, principal: Principal, endpoint_id: UUID) -> Endpoint:
         endpoint = await owned(self.endpoints, principal, endpoint_id)
-        endpoint.previous_secret = endpoint.secret
-        endpoint.previous_expires_at = self.clock.now() + timedelta(seconds=OVERLAP_SECONDS)
-        endpoint.secret = new_secret()
-        saved = await self.endpoints.save(endpoint)
+        now = self.clock.now()
+        saved = await self.endpoints.rotate(endpoint.id, new_secret(), now + timedelta(seconds=OVERLAP_SECONDS), now)
+        if saved is None:
+            raise NotFound("no such webhook")
         await self.uow.commit()
         return saved

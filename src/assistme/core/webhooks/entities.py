@@ -47,6 +47,19 @@ class Endpoint:
             return [self.secret, self.previous_secret]
         return [self.secret]
 
+    @property
+    def ref(self) -> EndpointRef:
+        return EndpointRef(self.id, self.owner_id)
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRef:
+    """What recording a delivery needs of its endpoint. Emitting an event opens no secret, so a key problem in
+    webhooks cannot break the features that emit."""
+
+    id: UUID
+    owner_id: UUID
+
 
 @dataclass(frozen=True, slots=True)
 class EndpointSpec:
@@ -54,6 +67,16 @@ class EndpointSpec:
     events: list[str]
     description: str | None = None
     is_active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointChanges:
+    """A PATCH: None leaves a field as it is."""
+
+    url: str | None = None
+    events: list[str] | None = None
+    description: str | None = None
+    is_active: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

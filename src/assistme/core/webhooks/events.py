@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from assistme.core.shared.clock import Clock
-from assistme.core.webhooks.entities import CATALOG, Delivery, Endpoint
+from assistme.core.webhooks.entities import CATALOG, Delivery, EndpointRef
 from assistme.core.webhooks.ports import DeliveryRepository, EndpointRepository
 
 
@@ -20,7 +20,7 @@ def message(event_type: str, data: dict[str, Any], now: datetime) -> tuple[str, 
 
 
 async def enqueue(
-    deliveries: DeliveryRepository, endpoint: Endpoint, event_type: str, data: dict[str, Any], now: datetime
+    deliveries: DeliveryRepository, endpoint: EndpointRef, event_type: str, data: dict[str, Any], now: datetime
 ) -> Delivery:
     message_id, body = message(event_type, data, now)
     return await deliveries.add(endpoint, message_id, event_type, body, now)

@@ -17,3 +17,15 @@ class WebhookPolicy:
     longest_retry_after: int = 24 * 3600  # a receiver's Retry-After is honoured up to this
     batch: int = 100
     max_endpoints_per_user: int = 20
+
+    @property
+    def max_attempts(self) -> int:
+        """The first attempt and one per retry: an attempt counted past this is not made, whatever went wrong."""
+        return len(self.retry_schedule) + 1
+
+    @property
+    def idle_after(self) -> float:
+        """Seconds without a failure after which a failing endpoint counts as idle, not failing: longer than any
+        wait of a delivery still pending (the schedule's longest, jittered, or the longest Retry-After honoured)."""
+        longest = max(self.retry_schedule, default=0) * (1 + self.jitter)
+        return max(longest, self.longest_retry_after) + self.lease_seconds

@@ -7,7 +7,15 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from assistme.core.shared.pagination import Page, PageRequest
-from assistme.core.webhooks.entities import Answer, Attempt, Delivery, Endpoint, EndpointSpec
+from assistme.core.webhooks.entities import (
+    Answer,
+    Attempt,
+    Delivery,
+    Endpoint,
+    EndpointChanges,
+    EndpointRef,
+    EndpointSpec,
+)
 
 
 class Events(Protocol):
@@ -22,7 +30,15 @@ class EndpointRepository(Protocol):
 
     async def get(self, endpoint_id: UUID) -> Endpoint | None: ...
 
-    async def save(self, endpoint: Endpoint) -> Endpoint: ...
+    async def update(self, endpoint_id: UUID, changes: EndpointChanges, now: datetime) -> Endpoint | None:
+        """Write only the fields ``changes`` sets, so what a worker judged meanwhile stands; ``is_active=True`` also
+        clears the failure record and the reason (a fresh window). None: the endpoint is gone."""
+        ...
+
+    async def rotate(self, endpoint_id: UUID, secret: str, overlap_until: datetime, now: datetime) -> Endpoint | None:
+        """Make ``secret`` the endpoint's secret, the one it replaces signing beside it until ``overlap_until``;
+        atomic, so of two rotations at once neither secret is lost. None: the endpoint is gone."""
+        ...
 
     async def delete(self, endpoint_id: UUID) -> None: ...
 
@@ -30,12 +46,13 @@ class EndpointRepository(Protocol):
 
     async def page(self, owner_id: UUID, page: PageRequest) -> Page[Endpoint]: ...
 
-    async def subscribed(self, owner_id: UUID, event_type: str) -> list[Endpoint]:
-        """The owner's active endpoints that want ``event_type``."""
+    async def subscribed(self, owner_id: UUID, event_type: str) -> list[EndpointRef]:
+        """The owner's active endpoints that want ``event_type``; no secret is opened."""
         ...
 
-    async def note_failure(self, endpoint_id: UUID, now: datetime) -> datetime | None:
-        """Start the active endpoint's failure record unless one runs: when it started (None: no longer active)."""
+    async def note_failure(self, endpoint_id: UUID, now: datetime, idle_before: datetime) -> datetime | None:
+        """Count a failure of the active endpoint; answer when its failure record started (None: no longer active).
+        The record starts now unless one runs whose last failure came at or after ``idle_before``."""
         ...
 
     async def note_success(self, endpoint_id: UUID) -> None:
@@ -54,7 +71,7 @@ class EndpointRepository(Protocol):
 
 class DeliveryRepository(Protocol):
     async def add(
-        self, endpoint: Endpoint, message_id: str, event_type: str, payload: dict[str, Any], now: datetime
+        self, endpoint: EndpointRef, message_id: str, event_type: str, payload: dict[str, Any], now: datetime
     ) -> Delivery: ...
 
     async def get(self, delivery_id: UUID) -> Delivery | None: ...
@@ -64,8 +81,13 @@ class DeliveryRepository(Protocol):
         ...
 
     async def dispatch(self, now: datetime, lease_until: datetime, limit: int) -> list[tuple[UUID, int]]:
-        """Pending deliveries whose attempt is due and that no worker holds, each leased to ``lease_until`` so no
-        other pass takes it too: (id, the number of the attempt to make)."""
+        """Pending deliveries whose attempt is due and that no worker holds (a stalled one is taken back first),
+        each leased to ``lease_until`` so no other pass takes it too: (id, the number of the attempt to make)."""
+        ...
+
+    async def stalled(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose counted attempt was never recorded and whose lease has run out: the worker
+        making it stopped (a crash, a deploy, an error that escaped)."""
         ...
 
     async def claim(self, delivery_id: UUID, attempt: int, lease_until: datetime) -> Delivery | None:
@@ -74,8 +96,8 @@ class DeliveryRepository(Protocol):
         ...
 
     async def record(self, delivery: Delivery, attempt: Attempt) -> bool:
-        """Store the attempt and the delivery's new status and next attempt, unless a later attempt has been
-        counted since."""
+        """Store the attempt and the delivery's new status and next attempt, unless the attempt was recorded
+        already or a later one has been counted since; False then."""
         ...
 
     async def abandon(self, endpoint_id: UUID, now: datetime) -> None:
