@@ -22,6 +22,7 @@ from types import FrameType
 
 import httpx
 import redis
+from cryptography.fernet import Fernet
 
 from assistme.config import Settings
 from bench import database, wrk
@@ -161,6 +162,7 @@ def _environment() -> dict[str, str]:
         **os.environ,
         "ASSISTME_ENVIRONMENT": "production",
         "ASSISTME_SECRET_KEY": secrets.token_hex(32),
+        "ASSISTME_ENCRYPTION_KEYS": Fernet.generate_key().decode(),  # production refuses to start without one
         "ASSISTME_DATABASE_URL": database.sqlalchemy_url(DB_NAME),
         "ASSISTME_REDIS_URL": REDIS_URL,
         "ASSISTME_REDIS_KEY_PREFIX": PREFIX,

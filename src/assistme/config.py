@@ -158,11 +158,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         _check_feeds(self.news_feeds)
         if self.environment != "production":
             return
-        if self.google_client_id and not self.encryption_keys:
-            raise ValueError(f"{PREFIX}ENCRYPTION_KEYS must be set in production to store Google tokens")
         if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
             raise ValueError(
                 "ASSISTME_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        if not self.encryption_keys:
+            # Webhook secrets and imported calendar credentials are sealed with or without a Google client; a key
+            # derived from the secret key could not rotate apart from it.
+            raise ValueError(
+                f"{PREFIX}ENCRYPTION_KEYS must be set in production: it encrypts stored tokens and webhook secrets"
             )
 
 

@@ -29,6 +29,7 @@ from assistme.adapters.http.telegram import TelegramBotApi
 from assistme.adapters.llm.openai_chat import ConfiguredModels, OpenAiChat
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
+from assistme.adapters.persistence.channels import SqlOutwardChannels
 from assistme.adapters.persistence.connections import SqlConnectionRepository
 from assistme.adapters.persistence.conversations import (
     SqlConversationRepository,
@@ -116,6 +117,7 @@ from assistme.core.identity.ports import (
     AccessTokens,
     ApiKeyRepository,
     OpenIdProvider,
+    OutwardChannels,
     PasswordHasher,
     RefreshTokenRepository,
     SecretDigest,
@@ -461,6 +463,7 @@ class Integrations(Provider):
         return ReturnAllowList(tuple(AllowedReturn.parse(entry) for entry in settings.oauth_return_urls))
 
     sign_in_states = provide(SqlSignInStates, scope=Scope.REQUEST, provides=SignInStates)
+    outward_channels = provide(SqlOutwardChannels, scope=Scope.REQUEST, provides=OutwardChannels)
 
     use_cases = provide_all(
         LiveTokens,

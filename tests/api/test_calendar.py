@@ -25,6 +25,7 @@ from tests.support.scheduling import Offline, RecordingQueue
 
 Client = AsyncTestClient[Litestar]
 EVENTS = "https://www.googleapis.com/auth/calendar.events"
+READONLY = "https://www.googleapis.com/auth/calendar.readonly"
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -135,6 +136,37 @@ async def test_calendar_input_is_checked_and_a_person_without_a_connection_is_to
         "end": "this field is required",
     }
     assert (await world.client.get("/api/v1/calendar/events?limit=1000", headers=world.ann.headers)).status_code == 422
+
+
+@pytest.mark.parametrize(("limit", "status"), [(0, 422), (1, 200), (100, 200), (101, 422)])
+async def test_the_events_limit_follows_the_list_convention(world: World, limit: int, status: int) -> None:
+    await world.import_for(world.ann)
+    listed = await world.client.get(f"/api/v1/calendar/events?limit={limit}", headers=world.ann.headers)
+    assert listed.status_code == status, listed.text
+    if status == 422:
+        assert listed.json()["errors"][0]["field"] == "limit"
+
+
+async def test_imported_credentials_google_finds_too_narrow_answer_403_with_a_reconnect_hint(world: World) -> None:
+    access, refresh = world.google.issue_tokens([READONLY])  # the service client claimed more than it got
+    body = {"access_token": access, "refresh_token": refresh, "scopes": [EVENTS]}
+    assert (await world.client.put(f"/api/v1/calendar/{world.ann.id}", json=body, headers=world.bot)).status_code == 200
+    event = {"title": "Dentist", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T10:00:00Z"}
+    refused = await world.client.post("/api/v1/calendar/events", json=event, headers=world.ann.headers)
+    assert refused.status_code == 403
+    assert refused.json()["missing_scopes"] == [EVENTS]
+    assert refused.json()["reconnect_url"] == "/api/v1/integrations/google_calendar/connect"
+    assert world.google.events == {}
+
+
+async def test_an_event_whose_answer_was_lost_is_created_once(world: World) -> None:
+    await world.import_for(world.ann)
+    world.google.fail_api_next(1, 503, after=True)  # Google wrote the event, then answered 503
+    event = {"title": "Dentist", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T10:00:00Z"}
+    created = await world.client.post("/api/v1/calendar/events", json=event, headers=world.ann.headers)
+    assert created.status_code == 201, created.text
+    assert [e["summary"] for e in world.google.events.values()] == ["Dentist"]
+    assert created.json()["id"] in world.google.events
 
 
 async def test_keys_rotate_moves_every_token_to_the_new_key(world: World, settings: Settings) -> None:

@@ -324,6 +324,19 @@ async def test_disconnect_revokes_at_google_and_deletes(world: World) -> None:
     assert (await world.execute(world.ann, connection["id"], "unread_count")).status_code == 404
 
 
+async def test_disconnecting_one_of_two_google_connections_leaves_their_shared_grant_alive(world: World) -> None:
+    gmail = await world.connect(world.ann)
+    calendar = await world.connect(world.ann, "google_calendar")  # include_granted_scopes: the same grant
+    response = await world.client.delete(f"/api/v1/integrations/{gmail['id']}", headers=world.ann.headers)
+    assert response.status_code == 204
+    assert world.google.revoked == []
+    assert (await world.execute(world.ann, calendar["id"], "list_events")).status_code == 200
+    response = await world.client.delete(f"/api/v1/integrations/{calendar['id']}", headers=world.ann.headers)
+    assert response.status_code == 204
+    assert len(world.google.revoked) == 1  # the last one ends the grant
+    assert await world.connections(world.ann) == []
+
+
 async def test_a_ciphertext_copied_to_another_row_does_not_open(world: World) -> None:
     mine = await world.connect(world.ann)
     theirs = await world.connect(world.bob)

@@ -3,6 +3,7 @@ the real wire formats on 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -12,12 +13,13 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from assistme.adapters.google.api import GoogleApi
+from assistme.adapters.google.api import AlreadyExists, GoogleApi
 from assistme.adapters.google.registry import RegisteredProviders
+from assistme.core.integrations.errors import MissingScopes
 from assistme.core.integrations.ports import ProviderApi, TokenRejected
-from assistme.core.shared.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
+from assistme.core.shared.errors import InvalidInput, NotFound, Unavailable
 from tests.support.fake_google import FakeGoogle
-from tests.support.http import loopback_client
+from tests.support.http import LoopbackOnly, loopback_client
 
 READ = "https://www.googleapis.com/auth/gmail.readonly"
 COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
@@ -372,12 +374,104 @@ async def test_a_refused_or_expired_token_raises_token_rejected(
     assert len(google.api_requests) == 2  # a refused token is not retried here: the core refreshes it
 
 
-async def test_a_token_without_the_scope_is_permission_denied(gmail: ProviderApi, google: FakeGoogle) -> None:
-    read_only, _ = google.issue_tokens([READ])
-    with pytest.raises(PermissionDenied) as caught:
+async def test_a_token_without_the_scope_names_the_missing_scopes_and_where_to_reconnect(
+    gmail: ProviderApi, calendar: ProviderApi, google: FakeGoogle
+) -> None:
+    read_only, _ = google.issue_tokens([READ, "https://www.googleapis.com/auth/calendar.readonly"])
+    with pytest.raises(MissingScopes) as caught:
         await gmail.run("send_email", {"to": ["bob@example.com"], "subject": "s", "body": "b"}, read_only)
-    assert caught.value.detail == "google refused: insufficient scopes"
+    assert caught.value.extensions == {"missing_scopes": [SEND], "reconnect_url": "/api/v1/integrations/gmail/connect"}
     assert google.sent == []
+    with pytest.raises(MissingScopes) as caught:
+        await calendar.run("create_event", EVENT, read_only)
+    assert caught.value.missing_scopes == [EVENTS]
+
+
+def quick(http: httpx.AsyncClient, google: FakeGoogle, name: str) -> ProviderApi:
+    """A provider that gives up waiting for an answer after half a second."""
+    provider = RegisteredProviders(http, google.base_url, retries=2, timeout=0.5).get(name)
+    assert provider is not None
+    return provider
+
+
+def lose_next_answer(google: FakeGoogle, how: str) -> None:
+    """The next request is carried out, but its answer is a 503, or comes after the client gave up."""
+    if how == "5xx":
+        google.fail_api_next(1, 503, after=True)
+    else:
+        google.delay_api_next(1, 1.5)
+
+
+EVENT = {"title": "Dentist", "start": "2025-03-12T09:00:00Z", "end": "2025-03-12T10:00:00Z"}
+MESSAGE = {"to": ["bob@example.com"], "subject": "Once", "body": "only once"}
+
+
+@pytest.mark.parametrize("how", ["5xx", "timeout"])
+async def test_a_retried_create_event_makes_one_event(
+    http: httpx.AsyncClient, google: FakeGoogle, token: str, how: str
+) -> None:
+    lose_next_answer(google, how)
+    event = await quick(http, google, "google_calendar").run("create_event", EVENT, token)
+    assert list(google.events) == [event["id"]]
+    assert re.fullmatch(r"[a-v0-9]{5,1024}", event["id"])  # base32hex, as Google requires of a chosen id
+    assert event["title"] == "Dentist"
+    assert [method for method, _ in google.api_requests] == ["POST", "POST", "GET"]  # 409 duplicate, read back
+
+
+async def test_an_event_id_google_refuses_and_a_duplicate_one_speak_googles_errors(
+    http: httpx.AsyncClient, google: FakeGoogle, token: str
+) -> None:
+    api = GoogleApi(http, google.base_url, retries=0)
+    body = {"id": "not-base32hex", "summary": "x", "start": {"date": "2025-03-12"}, "end": {"date": "2025-03-13"}}
+    with pytest.raises(InvalidInput, match="Invalid resource id value"):
+        await api.call("POST", "/calendar/v3/calendars/primary/events", token, body=body)
+    await api.call("POST", "/calendar/v3/calendars/primary/events", token, body=body | {"id": "abcdef01"})
+    with pytest.raises(AlreadyExists):
+        await api.call("POST", "/calendar/v3/calendars/primary/events", token, body=body | {"id": "abcdef01"})
+
+
+@pytest.mark.parametrize("how", ["5xx", "timeout"])
+@pytest.mark.parametrize(("action", "outbox"), [("send_email", "sent"), ("create_draft", "drafts")])
+async def test_mail_is_not_sent_again_once_it_may_have_reached_google(
+    http: httpx.AsyncClient, google: FakeGoogle, token: str, how: str, *, action: str, outbox: str
+) -> None:
+    lose_next_answer(google, how)
+    with pytest.raises(Unavailable) as caught:
+        await quick(http, google, "gmail").run(action, MESSAGE, token)
+    assert "may have been carried out" in caught.value.detail
+    assert (len(getattr(google, outbox)), len(google.api_requests)) == (1, 1)
+
+
+async def test_mail_refused_with_a_rate_limit_is_sent_again(gmail: ProviderApi, google: FakeGoogle, token: str) -> None:
+    google.fail_api_next(1, 429)  # refused, not carried out: repeating it cannot send it twice
+    await gmail.run("send_email", MESSAGE, token)
+    assert (len(google.sent), len(google.api_requests)) == (1, 2)
+
+
+class RefusesFirstConnection(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self._inner = LoopbackOnly()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.refused:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_mail_is_sent_again_when_no_connection_could_be_made(google: FakeGoogle, token: str) -> None:
+    transport = RefusesFirstConnection()
+    async with httpx.AsyncClient(transport=transport) as client:
+        gmail = RegisteredProviders(client, google.base_url, retries=2, timeout=3.0).get("gmail")
+        assert gmail is not None
+        sent = await gmail.run("send_email", MESSAGE, token)
+    assert transport.refused == 1
+    assert [m["Subject"] for m in google.sent] == ["Once"]
+    assert sent["message_id"]
 
 
 async def test_google_failing_twice_is_retried_and_then_answers(

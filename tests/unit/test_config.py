@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 
 from assistme.cli import main
 from assistme.config import DEV_SECRET, load_settings
 
 STRONG = "s" * 48
+KEY = Fernet.generate_key().decode()
 
 
 def test_defaults_are_the_embedded_development_setup() -> None:
@@ -32,9 +34,16 @@ def test_production_refuses_the_development_or_a_short_secret(secret: str | None
         load_settings(env, env_file=None)
 
 
-def test_production_starts_with_a_long_random_secret() -> None:
-    settings = load_settings({"ASSISTME_ENVIRONMENT": "production", "ASSISTME_SECRET_KEY": STRONG}, env_file=None)
+def test_production_starts_with_a_long_random_secret_and_encryption_keys() -> None:
+    env = {"ASSISTME_ENVIRONMENT": "production", "ASSISTME_SECRET_KEY": STRONG, "ASSISTME_ENCRYPTION_KEYS": KEY}
+    settings = load_settings(env, env_file=None)
     assert settings.environment == "production"
+
+
+def test_production_refuses_to_start_without_encryption_keys_even_without_google() -> None:
+    # webhook secrets and imported calendar credentials are sealed whether or not a Google client is configured
+    with pytest.raises(ValueError, match="ASSISTME_ENCRYPTION_KEYS"):
+        load_settings({"ASSISTME_ENVIRONMENT": "production", "ASSISTME_SECRET_KEY": STRONG}, env_file=None)
 
 
 def test_development_accepts_the_development_secret() -> None:

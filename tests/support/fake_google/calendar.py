@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ READERS = WRITERS | {
     "https://www.googleapis.com/auth/calendar.events.readonly",
 }
 FIXED = ("id", "kind", "htmlLink", "created", "creator", "organizer", "iCalUID")
+EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")  # base32hex, as Google requires of an id the client chooses
 
 
 class BadEvent(Exception):
@@ -77,7 +79,12 @@ class CalendarServer:
         if request.method == "GET":
             return self._list_events(calendar, request)
         if request.method == "POST":
-            return answer(200, self._insert(calendar, request.json()))
+            body = request.json()
+            if "id" in body and not EVENT_ID.fullmatch(str(body["id"])):
+                return google_error(400, "Invalid resource id value.", "invalid")
+            if "id" in body and body["id"] in self.events:  # a deleted event keeps its id too
+                return google_error(409, "The requested identifier already exists.", "duplicate")
+            return answer(200, self._insert(calendar, body))
         return google_error(404, "Not Found")
 
     def _one(self, calendar: str, event_id: str, request: Request) -> Answer:

@@ -1,5 +1,6 @@
-"""Google's authorization server: consent (granted at once, or denied on request), the token endpoint (codes with
-PKCE, refresh tokens, optional rotation) and revocation."""
+"""Google's authorization server: consent (granted at once, or denied on request; with
+``include_granted_scopes=true`` added to the person's live grant, as Google's incremental authorization does), the
+token endpoint (codes with PKCE, refresh tokens, optional rotation) and revocation, which ends the whole grant."""
 
 from __future__ import annotations
 
@@ -134,10 +135,18 @@ class OAuthServer:
             self._oauth.deny -= 1
             return redirect(_with_query(query["redirect_uri"], {"error": "access_denied", **state}))
         scopes = self.grant_scopes if self.grant_scopes is not None else query["scope"].split()
-        grant = Grant(list(scopes), dict(self.identity), nonce=query.get("nonce"))
+        grant = self._joined(scopes) if query.get("include_granted_scopes") == "true" else None
+        grant = grant or Grant(list(scopes), dict(self.identity), nonce=query.get("nonce"))
         code = "4/0Afake-" + secrets.token_urlsafe(24)
         self._oauth.codes[code] = Code(grant, query["redirect_uri"], query["code_challenge"])
         return redirect(_with_query(query["redirect_uri"], {"code": code, **state}))
+
+    def _joined(self, scopes: list[str]) -> Grant | None:
+        """The person's live grant with ``scopes`` added: its tokens, old and new, carry them all."""
+        grant = next((g for g in self._grants() if g.alive and g.identity["sub"] == self.identity["sub"]), None)
+        if grant is not None:
+            grant.scopes += [scope for scope in scopes if scope not in grant.scopes]
+        return grant
 
     def _authorization_problem(self, query: dict[str, str]) -> str | None:
         if query.get("client_id") != self.client_id:

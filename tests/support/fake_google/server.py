@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tests.support.fake_google.calendar import CalendarServer
@@ -20,6 +21,17 @@ from tests.support.fake_google.wire import Answer, Request, google_error, parse
 from tests.support.loopback_server import LoopbackServer, Receive, Send, read_body
 
 REALM = 'Bearer realm="https://accounts.google.com/"'
+
+
+@dataclass(frozen=True, slots=True)
+class Mishap:
+    """What happens to one API request: answered ``status`` instead (after carrying it out when ``after``), or
+    carried out and answered only after ``delay`` seconds."""
+
+    status: int | None = None
+    retry_after: int | None = None
+    after: bool = False
+    delay: float = 0.0
 
 
 class FakeGoogle(LoopbackServer, OAuthServer, OpenIdServer, GmailServer, CalendarServer):
@@ -44,12 +56,18 @@ class FakeGoogle(LoopbackServer, OAuthServer, OpenIdServer, GmailServer, Calenda
             self._reset_gmail()
             self._reset_calendar()
             self.api_requests: list[tuple[str, str]] = []
-            self._api_failures: list[tuple[int, int | None]] = []
+            self._mishaps: list[Mishap] = []
 
-    def fail_api_next(self, count: int, status: int, retry_after: int | None = None) -> None:
-        """The next ``count`` Gmail or Calendar requests answer ``status`` in Google's error format."""
+    def fail_api_next(self, count: int, status: int, retry_after: int | None = None, *, after: bool = False) -> None:
+        """The next ``count`` Gmail or Calendar requests answer ``status`` in Google's error format; ``after``: once
+        carried out, as when Google's front end gives up on a backend that went on to finish."""
         with self._lock:
-            self._api_failures.extend([(status, retry_after)] * count)
+            self._mishaps.extend([Mishap(status, retry_after, after)] * count)
+
+    def delay_api_next(self, count: int, seconds: float) -> None:
+        """The next ``count`` Gmail or Calendar requests are carried out, then answered ``seconds`` late."""
+        with self._lock:
+            self._mishaps.extend([Mishap(delay=seconds)] * count)
 
     async def _app(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +78,8 @@ class FakeGoogle(LoopbackServer, OAuthServer, OpenIdServer, GmailServer, Calenda
             await asyncio.sleep(self.token_delay)
         with self._lock:
             reply = self._route(request)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
         headers = [(b"content-length", str(len(reply.body)).encode())]
         headers += [(b"content-type", reply.content_type.encode())] if reply.content_type else []
         headers += [(name.encode(), value.encode()) for name, value in reply.headers.items()]
@@ -82,12 +102,19 @@ class FakeGoogle(LoopbackServer, OAuthServer, OpenIdServer, GmailServer, Calenda
         if api not in (("gmail", "v1"), ("calendar", "v3")):
             return google_error(404, "Not Found")
         self.api_requests.append((method, path))
-        if self._api_failures:
-            status, retry_after = self._api_failures.pop(0)
-            failure = google_error(status, f"fake failure {status}")
-            failure.headers |= {"retry-after": str(retry_after)} if retry_after is not None else {}
-            return failure
-        return self._gmail(request) if api[0] == "gmail" else self._calendar_api(request)
+        mishap = self._mishaps.pop(0) if self._mishaps else Mishap()
+        if mishap.status is None:
+            served = self._serve(request)
+            served.delay = mishap.delay
+            return served
+        if mishap.after:
+            self._serve(request)
+        failure = google_error(mishap.status, f"fake failure {mishap.status}")
+        failure.headers |= {"retry-after": str(mishap.retry_after)} if mishap.retry_after is not None else {}
+        return failure
+
+    def _serve(self, request: Request) -> Answer:
+        return self._gmail(request) if request.segments[0] == "gmail" else self._calendar_api(request)
 
     def _gate(self, request: Request, accepted: frozenset[str]) -> Answer | None:
         """None when the bearer token is live and carries one of the ``accepted`` scopes; Google's 401 or 403."""
@@ -104,6 +131,8 @@ class FakeGoogle(LoopbackServer, OAuthServer, OpenIdServer, GmailServer, Calenda
             }
             message = "Request had insufficient authentication scopes."
             failure = google_error(403, message, "insufficientPermissions", details=[reason])
-            failure.headers["www-authenticate"] = f'{REALM}, error="insufficient_scope", scope="{min(accepted)}"'
+            # Google names every scope that would have done, space separated
+            scopes = " ".join(sorted(accepted))
+            failure.headers["www-authenticate"] = f'{REALM}, error="insufficient_scope", scope="{scopes}"'
             return failure
         return None

@@ -72,6 +72,7 @@ class Answer:
     body: bytes = b""
     content_type: str = "application/json; charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds the answer waits, after the request was carried out
 
 
 def answer(status: int, payload: Any, headers: dict[str, str] | None = None) -> Answer:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from uuid import UUID
 
 import pytest
 
 from assistme.core.identity.entities import ClientInfo, ExternalIdentity, PendingSignIn
 from assistme.core.identity.google_sign_in import CompleteGoogleSignIn, SignInStart, StartGoogleSignIn
-from assistme.core.shared.errors import BadRequest, InvalidInput, Unauthenticated
+from assistme.core.shared.errors import BadRequest, Conflict, InvalidInput, Unauthenticated
 from assistme.core.shared.returns import AllowedReturn, ReturnAllowList
 from tests.unit.identity.fakes import World
 
@@ -45,10 +46,19 @@ class Google:
 
 
 @dataclass
+class Channels:
+    severed: list[UUID] = field(default_factory=list)
+
+    async def sever(self, user_id: UUID) -> None:
+        self.severed.append(user_id)
+
+
+@dataclass
 class SignIn:
     world: World = field(default_factory=World)
     states: States = field(default_factory=States)
     google: Google = field(default_factory=Google)
+    channels: Channels = field(default_factory=Channels)
 
     async def start(self, return_url: str | None = None) -> SignInStart:
         allowed = ReturnAllowList((AllowedReturn.parse(APP),))
@@ -57,7 +67,9 @@ class SignIn:
 
     def complete(self) -> CompleteGoogleSignIn:
         w = self.world
-        return CompleteGoogleSignIn(self.states, self.google, w.users, w.digest, w.minter, w.revoker, w.uow, w.clock)
+        return CompleteGoogleSignIn(
+            self.states, self.google, w.users, w.digest, w.minter, w.revoker, self.channels, w.uow, w.clock
+        )
 
     async def round_trip(self, return_url: str | None = None) -> tuple[str | None, str]:
         started = await self.start(return_url)
@@ -91,6 +103,32 @@ async def test_a_verified_email_takes_over_a_password_account_and_ends_its_sessi
     assert user.google_id == "g-1"
     assert user.password_hash is None  # the pre-registered password no longer opens it
     assert session.session_id in flow.world.revocations.revoked
+    assert len(flow.world.users.rows) == 1
+
+
+async def test_a_takeover_severs_the_registrants_outward_channels() -> None:
+    flow = SignIn()
+    squatter = await flow.world.person(email="ada@example.com", telegram_id=4242, telegram_chat_id=4242)
+    await flow.round_trip()
+    user = flow.world.users.rows[squatter.id]
+    assert (user.telegram_id, user.telegram_chat_id) == (None, None)
+    assert flow.channels.severed == [squatter.id]
+
+
+async def test_linking_a_password_less_account_by_email_keeps_its_channels() -> None:
+    flow = SignIn()
+    bot_made = await flow.world.person(email="ada@example.com", password_hash=None, telegram_id=4242)
+    await flow.round_trip()
+    assert flow.world.users.rows[bot_made.id].telegram_id == 4242
+    assert flow.channels.severed == []
+
+
+async def test_an_email_linked_to_another_google_account_is_not_relinked() -> None:
+    flow = SignIn()
+    owner = await flow.world.person(email="ada@example.com", google_id="g-0")
+    with pytest.raises(Conflict):
+        await flow.round_trip()
+    assert flow.world.users.rows[owner.id].google_id == "g-0"
     assert len(flow.world.users.rows) == 1
 
 
@@ -143,3 +181,9 @@ async def test_a_refused_consent_or_a_deactivated_account_signs_nobody_in() -> N
 async def test_a_return_url_off_the_allow_list_is_refused() -> None:
     with pytest.raises(InvalidInput):
         await SignIn().start("https://evil.example/")
+
+
+async def test_a_return_url_with_a_fragment_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        await SignIn().start(APP + "#top")
+    assert caught.value.errors[0].field == "return_url"

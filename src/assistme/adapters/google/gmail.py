@@ -93,12 +93,14 @@ class Gmail(GoogleProvider):
         answer = await self.api.call("GET", f"{USER}/labels/{segment(label)}", token)
         return {"label": label, "unread": int(answer.get("messagesUnread") or 0)}
 
+    # Gmail has no dedupe key for these: a repeat after an unanswered attempt could send the mail twice.
     async def create_draft(self, p: dict[str, Any], token: str) -> dict[str, Any]:
-        answer = await self.api.call("POST", f"{USER}/drafts", token, body={"message": {"raw": rfc822(p)}})
+        body = {"message": {"raw": rfc822(p)}}
+        answer = await self.api.call("POST", f"{USER}/drafts", token, body=body, replayable=False)
         return {"draft_id": answer.get("id"), "message_id": (answer.get("message") or {}).get("id")}
 
     async def send_email(self, p: dict[str, Any], token: str) -> dict[str, Any]:
-        answer = await self.api.call("POST", f"{USER}/messages/send", token, body={"raw": rfc822(p)})
+        answer = await self.api.call("POST", f"{USER}/messages/send", token, body={"raw": rfc822(p)}, replayable=False)
         return {"message_id": answer.get("id"), "thread_id": answer.get("threadId")}
 
     async def _summaries(self, query: dict[str, Any], token: str) -> list[dict[str, Any]]:

@@ -3,9 +3,11 @@ times in UTC (``Z``), or the date for an all-day event, never Google's raw resou
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from assistme.adapters.google.api import AlreadyExists
 from assistme.adapters.google.registry import GoogleProvider, register, segment
 from assistme.core.integrations.catalog import Action, ProviderSpec, params
 from assistme.core.shared.errors import InvalidInput
@@ -84,7 +86,13 @@ class GoogleCalendar(GoogleProvider):
         return {"events": [event(item) for item in answer.get("items") or [] if isinstance(item, dict)]}
 
     async def create_event(self, p: dict[str, Any], token: str) -> dict[str, Any]:
-        return event(await self.api.call("POST", _events(p), token, body=_resource(p)))
+        # An id of our choosing makes a retried insert idempotent: Google answers the repeat 409 duplicate. Hex
+        # digits are base32hex, which Google asks for (a-v, 0-9, 5 to 1024 characters).
+        event_id = uuid.uuid4().hex
+        try:
+            return event(await self.api.call("POST", _events(p), token, body={"id": event_id, **_resource(p)}))
+        except AlreadyExists:  # an earlier attempt of this call got through unanswered: that is the event
+            return event(await self.api.call("GET", f"{_events(p)}/{event_id}", token))
 
     async def update_event(self, p: dict[str, Any], token: str) -> dict[str, Any]:
         changes = _resource(p)

@@ -11,8 +11,9 @@ from urllib.parse import quote
 
 import httpx
 
-from assistme.adapters.google.api import GoogleApi
+from assistme.adapters.google.api import GoogleApi, ScopesRefused
 from assistme.core.integrations.catalog import ProviderSpec
+from assistme.core.integrations.errors import MissingScopes
 from assistme.core.integrations.ports import ProviderApi
 from assistme.core.shared.errors import InvalidInput
 
@@ -55,7 +56,8 @@ def segment(value: str) -> str:
 
 class GoogleProvider:
     """A base for providers: ``run`` calls the method named after the action with the (already validated)
-    parameters and the access token."""
+    parameters and the access token. Google refusing the token's scopes (credentials imported with fewer scopes
+    than they claimed) answers like the catalog's own check: the scopes to ask for, and where to reconnect."""
 
     spec: ClassVar[ProviderSpec]
     default_base: ClassVar[str]
@@ -64,10 +66,16 @@ class GoogleProvider:
         self.api = api
 
     async def run(self, action: str, params: dict[str, Any], access_token: str) -> Any:
-        handler: Handler | None = getattr(self, action, None) if self.spec.action(action) else None
-        if handler is None:
+        spec = self.spec.action(action)
+        handler: Handler | None = getattr(self, action, None) if spec else None
+        if spec is None or handler is None:
             raise InvalidInput.field("action", f"{self.spec.name} has no action {action!r}")
-        return await handler(params, access_token)
+        try:
+            return await handler(params, access_token)
+        except ScopesRefused as refused:
+            # Google names every scope that would have done; the action's own are the ones a reconnect asks for.
+            missing = [scope for scope in spec.scopes if scope in refused.accepted] or list(spec.scopes)
+            raise MissingScopes(self.spec.name, action, missing) from None
 
 
 class RegisteredProviders:

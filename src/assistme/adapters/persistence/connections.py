@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from assistme.adapters.persistence.dialects import insert
 from assistme.adapters.persistence.models import ConnectionRow
 from assistme.core.integrations.entities import Connection, ConnectionStatus
 
@@ -51,21 +52,14 @@ class SqlConnectionRepository:
         return [_to_entity(row) for row in await self._session.scalars(stmt)]
 
     async def replace(self, connection: Connection) -> Connection:
-        await self._session.execute(
-            delete(ConnectionRow).where(
-                ConnectionRow.user_id == connection.user_id, ConnectionRow.provider == connection.provider
-            )
-        )
-        row = ConnectionRow(
-            id=connection.id,
-            user_id=connection.user_id,
-            provider=connection.provider,
-            connected_at=connection.connected_at,
-            **{name: _column(connection, name) for name in _FIELDS},
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return _to_entity(row)
+        # One statement: of two callbacks for the same user and provider, the second waits for the first and
+        # overwrites its row, where a delete and an insert would break the unique constraint (a 500).
+        names = ("id", "user_id", "provider", "connected_at", *_FIELDS)
+        stmt = insert(self._session, ConnectionRow).values({name: _column(connection, name) for name in names})
+        kept = {"user_id", "provider"}
+        fresh = {c.name: stmt.excluded[c.name] for c in ConnectionRow.__table__.columns if c.name not in kept}
+        await self._session.execute(stmt.on_conflict_do_update(index_elements=sorted(kept), set_=fresh))
+        return connection
 
     async def save(self, connection: Connection) -> None:
         values = {name: _column(connection, name) for name in _FIELDS}

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def insert(session: AsyncSession, model: type[Any]) -> Any:
-    """An INSERT that knows ``ON CONFLICT DO NOTHING``: PostgreSQL's and SQLite's spell it the same."""
+    """An INSERT that knows ``ON CONFLICT DO NOTHING`` and ``DO UPDATE``: PostgreSQL's and SQLite's spell them the
+    same."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)

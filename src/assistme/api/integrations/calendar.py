@@ -21,10 +21,11 @@ from assistme.core.integrations.imports import (
     DeleteCalendarCredentials,
     ImportCalendarCredentials,
 )
+from assistme.core.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 From = Annotated[datetime | None, QueryParameter(name="from", description="Events ending after this instant")]
 To = Annotated[datetime | None, QueryParameter(description="Events starting before this instant")]
-Limit = Annotated[int, QueryParameter(ge=1, le=250, description="At most this many events, 1 to 250")]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"At most this many events, 1 to {MAX_LIMIT}")]
 ACTION_ERRORS = responses(403, 404, 409, 422, 503)
 
 
@@ -41,7 +42,7 @@ class CalendarEventsController(Controller):
         run: FromDishka[ProviderAction],
         from_: From = None,
         to: To = None,
-        limit: Limit = 25,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {"max_results": limit}
         params |= {key: value.isoformat() for key, value in (("from", from_), ("to", to)) if value is not None}

@@ -8,10 +8,16 @@ from datetime import timedelta
 
 from assistme.core.identity.entities import ClientInfo, ExternalIdentity, NewUser, PendingSignIn, TokenPair, User
 from assistme.core.identity.minting import TokenMinter
-from assistme.core.identity.ports import OpenIdProvider, SecretDigest, SignInStates, UserRepository
+from assistme.core.identity.ports import (
+    OpenIdProvider,
+    OutwardChannels,
+    SecretDigest,
+    SignInStates,
+    UserRepository,
+)
 from assistme.core.identity.revoking import SessionRevoker
 from assistme.core.shared.clock import Clock
-from assistme.core.shared.errors import BadRequest, Unauthenticated
+from assistme.core.shared.errors import BadRequest, Conflict, InvalidInput, Unauthenticated
 from assistme.core.shared.returns import ReturnAllowList
 from assistme.core.shared.uow import UnitOfWork
 
@@ -33,7 +39,7 @@ class SignedIn:
 @dataclass(slots=True)
 class StartGoogleSignIn:
     """The consent URL, and the secret the browser must carry back in a cookie. ``return_url``, when given, must
-    be on the allow-list."""
+    be on the allow-list and carry no fragment."""
 
     states: SignInStates
     openid: OpenIdProvider
@@ -45,6 +51,8 @@ class StartGoogleSignIn:
     async def __call__(self, return_url: str | None) -> SignInStart:
         if return_url is not None:
             self.returns.check(return_url)
+            if "#" in return_url:  # the token pair is sent back in the fragment: a second one would garble it
+                raise InvalidInput.field("return_url", "must not carry a fragment (#...)")
         state, browser, nonce, verifier = (self.digest.new_secret("") for _ in range(4))
         pending = PendingSignIn(
             self.digest.digest(state),
@@ -62,10 +70,13 @@ class StartGoogleSignIn:
 @dataclass(slots=True)
 class CompleteGoogleSignIn:
     """Google sent the browser back. The state must be known, unexpired, unspent, and come back in the browser
-    that started it. The account is found by Google's subject id; failing that, by an email Google has verified:
-    local emails are not verified, so linking an existing password account clears its password and revokes its
-    sessions (whoever registered someone else's address loses the account to its owner). Otherwise an account is
-    created, with the email only when Google verified it. An inactive account is refused."""
+    that started it. The account is found by Google's subject id; failing that, by an email Google has verified,
+    unless that account is linked to another Google account already (409). Local emails are not verified, so
+    linking an existing password account takes it from whoever registered the address: its password is cleared,
+    its sessions revoked, and every channel that sends its data outward is severed (webhook endpoints, the
+    Telegram link, integration connections and consents under way), while its assistants, conversations and jobs
+    stay for an owner who registered their own address. Otherwise an account is created, with the email only when
+    Google verified it. An inactive account is refused."""
 
     states: SignInStates
     openid: OpenIdProvider
@@ -73,6 +84,7 @@ class CompleteGoogleSignIn:
     digest: SecretDigest
     minter: TokenMinter
     revoker: SessionRevoker
+    channels: OutwardChannels
     uow: UnitOfWork
     clock: Clock
 
@@ -102,8 +114,14 @@ class CompleteGoogleSignIn:
         # An address Google has not verified proves nothing: it neither links nor is recorded.
         email = identity.email.strip().lower() if identity.email and identity.email_verified else None
         if email is not None and (user := await self.users.by_email(email)) is not None:
+            if user.google_id is not None:  # another Google account (this subject was not found) holds it
+                raise Conflict("the account with this email is linked to another Google account; sign in with it")
             had_password = user.password_hash is not None
             user.google_id, user.password_hash = identity.subject, None
+            if had_password:
+                # The bot would know the registrant's Telegram account as this one, and write to their chat.
+                user.telegram_id = user.telegram_chat_id = None
+                await self.channels.sever(user.id)
             user = await self.users.save(user)
             if had_password:
                 await self.revoker.revoke_user(user.id)  # commits the link together with the revocation

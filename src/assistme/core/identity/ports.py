@@ -166,6 +166,15 @@ class OpenIdProvider(Protocol):
         ...
 
 
+class OutwardChannels(Protocol):
+    """Whatever carries an account's data to an address its holder chose: webhook endpoints, Telegram link codes,
+    integration connections and the consents that would create one."""
+
+    async def sever(self, user_id: UUID) -> None:
+        """Delete them all; the account's own data (assistants, conversations, jobs) stays. The caller commits."""
+        ...
+
+
 class SignInStates(Protocol):
     async def add(self, pending: PendingSignIn) -> None: ...
 

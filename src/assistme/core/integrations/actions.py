@@ -29,7 +29,8 @@ async def owned(connections: ConnectionRepository, user_id: UUID, connection_id:
 class ActionRunner:
     """Checks an action against the provider's catalog (name, parameters, scopes granted) before anything is sent,
     then calls the provider with a live token; a token the provider refuses is refreshed once and the call
-    repeated. Writes are at-least-once: a retried call may repeat one (the provider has no dedupe key)."""
+    repeated (a refused token did nothing). Providers repeat a write only where it cannot take effect twice: a
+    calendar insert carries an id Google dedupes on, mail is not resent once it may have reached Google."""
 
     providers: Providers
     checker: ParamsChecker

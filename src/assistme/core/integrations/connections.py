@@ -32,8 +32,10 @@ class ListConnections:
 
 @dataclass(slots=True)
 class Disconnect:
-    """Revoke the grant at the provider (best effort: an unreachable provider does not keep the connection) and
-    delete the connection with its tokens."""
+    """Delete the connection with its tokens, then revoke its grant at the provider (best effort: an unreachable
+    provider does not keep the connection). Every provider consents through the one OAuthClient, with
+    ``include_granted_scopes``: a person's connections share one grant, and revoking it would cut the others
+    too; so the grant is revoked only with the last connection that still holds tokens."""
 
     connections: ConnectionRepository
     keyring: Keyring
@@ -42,14 +44,21 @@ class Disconnect:
 
     async def __call__(self, principal: Principal, connection_id: UUID) -> None:
         connection = await owned(self.connections, principal.require_user(), connection_id)
-        await self.uow.commit()
-        if connection.sealed is not None:
-            try:
-                tokens = self.keyring.open(connection.sealed, connection.binding)
-            except ValueError:
-                tokens = None  # undecryptable tokens cannot be revoked, and must not keep the row alive
-            if tokens is not None:
-                # Revoking the refresh token ends the whole grant at Google, access tokens included.
-                await self.oauth.revoke(tokens.refresh_token or tokens.access_token)
         await self.connections.delete(connection.id)
         await self.uow.commit()
+        # Read after the commit: of two connections disconnected at once, the later reader sees both gone.
+        others = [c for c in await self.connections.of_owner(connection.user_id) if c.sealed is not None]
+        await self.uow.commit()  # no transaction stays open across the provider's call
+        token = self._token(connection)
+        if token is not None and not others:
+            # Revoking the refresh token ends the whole grant at Google, access tokens included.
+            await self.oauth.revoke(token)
+
+    def _token(self, connection: Connection) -> str | None:
+        if connection.sealed is None:
+            return None
+        try:
+            tokens = self.keyring.open(connection.sealed, connection.binding)
+        except ValueError:
+            return None  # undecryptable tokens cannot be revoked
+        return tokens.refresh_token or tokens.access_token

@@ -27,8 +27,9 @@ class GrantRevoked(Exception):
 
 class ProviderApi(Protocol):
     """A provider's actions over its HTTP API. Answers are normalised JSON-able values, never raw payloads.
-    Raises TokenRejected on a refused token, and the core's NotFound, InvalidInput, PermissionDenied or
-    Unavailable (after bounded retries of 5xx and network errors) for the rest."""
+    Raises TokenRejected on a refused token, MissingScopes when the provider refuses the token's scopes, and the
+    core's NotFound, InvalidInput, PermissionDenied or Unavailable (after bounded retries of 5xx and network
+    errors, where repeating the request cannot repeat its effect) for the rest."""
 
     @property
     def spec(self) -> ProviderSpec: ...
