@@ -82,8 +82,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     google_timeout: float = 10.0
     llm_base_url: str | None = None  # an OpenAI-compatible server (Ollama, vLLM, LM Studio...) for `llm` assistants
     llm_api_key: str | None = None
+    llm_model: str | None = None  # the model of `llm` assistants that name none
     openai_api_key: str | None = None  # OpenAI's own API, for `openai_api` assistants
     openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str | None = "gpt-4o-mini"  # the model of `openai_api` assistants that name none
     llm_timeout: float = 60.0
     llm_retries: int = 2
     agent_max_steps: int = 8
@@ -182,7 +184,9 @@ _OPTIONAL = {
     "google_api_base",
     "llm_base_url",
     "llm_api_key",
+    "llm_model",
     "openai_api_key",
+    "openai_model",
 }
 _LIMITS = (
     "rate_limit_default",

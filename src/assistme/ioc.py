@@ -558,6 +558,8 @@ class Conversations(Provider):
 
     @provide(scope=Scope.APP)
     def policy(self, settings: Settings) -> AgentPolicy:
+        # Between two extensions a task or a reply waits on one model call, retries included: outlast that.
+        lease = max(300, int(settings.llm_timeout * (settings.llm_retries + 1)) + 60)
         return AgentPolicy(
             max_steps=settings.agent_max_steps,
             token_budget=settings.agent_token_budget,
@@ -565,19 +567,25 @@ class Conversations(Provider):
             max_depth=settings.agent_max_depth,
             chat_limit=settings.chat_rate_limit,
             task_limit=settings.task_rate_limit,
-            # Between two steps a worker waits on one model call, retries included: its lease must outlast that.
-            task_lease=max(300, int(settings.llm_timeout * (settings.llm_retries + 1)) + 60),
+            task_lease=lease,
+            reply_lease=lease,
         )
 
     @provide(scope=Scope.APP)
     def models(self, settings: Settings, client: httpx.AsyncClient) -> LanguageModels:
-        def server(base_url: str | None, key: str | None) -> OpenAiChat | None:
+        def server(base_url: str | None, key: str | None, model: str | None) -> OpenAiChat | None:
             if base_url is None:
                 return None
-            return OpenAiChat(client, base_url, key, timeout=settings.llm_timeout, retries=settings.llm_retries)
+            return OpenAiChat(
+                client, base_url, key, model=model, timeout=settings.llm_timeout, retries=settings.llm_retries
+            )
 
-        openai = server(settings.openai_base_url, settings.openai_api_key) if settings.openai_api_key else None
-        return ConfiguredModels(server(settings.llm_base_url, settings.llm_api_key), openai)
+        openai = (
+            server(settings.openai_base_url, settings.openai_api_key, settings.openai_model)
+            if settings.openai_api_key
+            else None
+        )
+        return ConfiguredModels(server(settings.llm_base_url, settings.llm_api_key, settings.llm_model), openai)
 
     use_cases = provide_all(
         ToolBox,

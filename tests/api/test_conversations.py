@@ -5,84 +5,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import msgspec
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from assistme.config import Settings
-from assistme.core.identity.entities import Role
-from tests.support.accounts import Account, key_headers, make_key, signup
+from tests.support.accounts import signup
 from tests.support.apps import running
+from tests.support.conversations import World, configured, open_world
 from tests.support.fake_google import FakeGoogle
 from tests.support.fake_llm import FakeLlm
-from tests.support.google import google_settings
 from tests.support.scheduling import Offline, RecordingQueue
 from tests.support.webhooks import emitted, subscribe
-
-Client = AsyncTestClient[Litestar]
-EVENTS = "https://www.googleapis.com/auth/calendar.events"
 
 pytestmark = pytest.mark.usefixtures("app")
 
 
-@dataclass
-class World:
-    client: Client
-    llm: FakeLlm
-    google: FakeGoogle
-    ann: Account
-    bob: Account
-    bot: dict[str, str]
-    tools: dict[str, str]  # built-in tool name -> id
-
-    async def assistant(self, who: Account, *tools: str, instructions: str = "You are Ann's secretary.") -> str:
-        body = {"name": "Sec", "model": "test-model", "instructions": instructions, "is_secretary": True}
-        body["tool_ids"] = [self.tools[name] for name in tools]
-        response = await self.client.post("/api/v1/assistants", json=body, headers=who.headers)
-        assert response.status_code == 201, response.text
-        return str(response.json()["id"])
-
-    async def conversation(self, who: Account, *tools: str) -> str:
-        assistant_id = await self.assistant(who, *tools)
-        body = {"title": "today", "assistant_id": assistant_id}
-        response = await self.client.post("/api/v1/conversations", json=body, headers=who.headers)
-        assert response.status_code == 201, response.text
-        return str(response.json()["id"])
-
-    async def say(self, who: Account, conversation_id: str, content: str) -> Any:
-        return await self.client.post(
-            f"/api/v1/conversations/{conversation_id}/messages", json={"content": content}, headers=who.headers
-        )
-
-    async def messages(self, who: Account, conversation_id: str) -> list[dict[str, Any]]:
-        response = await self.client.get(
-            f"/api/v1/conversations/{conversation_id}/messages?limit=100", headers=who.headers
-        )
-        assert response.status_code == 200, response.text
-        return list(response.json()["items"])
-
-
-def configured(settings: Settings, llm: FakeLlm, google: FakeGoogle, **more: object) -> Settings:
-    return google_settings(
-        settings, google, llm_base_url=f"{llm.base_url}/v1", llm_api_key=llm.api_key, llm_retries=1, **more
-    )
-
-
 @pytest.fixture
 async def world(settings: Settings, llm: FakeLlm, google: FakeGoogle) -> AsyncIterator[World]:
-    llm.reset()
-    google.reset()
-    async with running(configured(settings, llm, google), Offline(RecordingQueue())) as client:
-        root = await signup(client, role=Role.ADMIN)
-        bot = key_headers(await make_key(client, root, "users:read", "users:write"))
-        listed = (await client.get("/api/v1/tools?limit=100", headers=root.headers)).json()["items"]
-        tools = {tool["name"]: tool["id"] for tool in listed}
-        yield World(client, llm, google, await signup(client), await signup(client), bot, tools)
+    async for opened in open_world(configured(settings, llm, google), llm, google):
+        yield opened
 
 
 async def test_a_reply_is_stored_with_the_message_and_sees_the_conversation_so_far(world: World) -> None:
@@ -153,9 +96,7 @@ async def test_a_model_that_never_stops_calling_tools_is_stopped(world: World) -
 
 
 async def test_a_calendar_write_waits_for_the_persons_confirmation(world: World) -> None:
-    access, refresh = world.google.issue_tokens([EVENTS])
-    body = {"access_token": access, "refresh_token": refresh, "scopes": [EVENTS]}
-    assert (await world.client.put(f"/api/v1/calendar/{world.ann.id}", json=body, headers=world.bot)).status_code == 200
+    await world.calendar(world.ann)
     conversation = await world.conversation(world.ann, "calendar")
     start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     params = {"title": "Dentist", "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
@@ -182,6 +123,7 @@ async def test_a_rejected_write_never_runs(world: World) -> None:
     world.llm.reply("Drafted; confirm to send.")
     [action_id] = (await world.say(world.ann, conversation, "read my mail")).json()["pending_action_ids"]
     base = f"/api/v1/conversations/{conversation}/actions/{action_id}"
+    assert (await world.client.post(f"{base}/reject", headers=world.bob.headers)).status_code == 404
     rejected = await world.client.post(f"{base}/reject", headers=world.ann.headers)
     assert rejected.json()["status"] == "rejected"
     assert (await world.client.post(f"{base}/confirm", headers=world.ann.headers)).status_code == 409
@@ -217,6 +159,39 @@ async def test_without_a_model_server_chat_is_503_and_everything_else_works(
         )
         assert said.status_code == 503
         assert "no language model configured" in said.json()["detail"]
+
+
+async def test_an_openai_assistant_without_an_openai_key_is_503_and_the_message_stays(world: World) -> None:
+    conversation = await world.conversation(world.ann, assistant_type="openai_api")
+    said = await world.say(world.ann, conversation, "hi")
+    assert said.status_code == 503
+    assert said.json()["detail"] == "no language model configured for openai_api assistants"
+    assert [m["content"] for m in await world.messages(world.ann, conversation)] == ["hi"]
+    assert world.llm.requests == []
+
+
+async def test_an_assistant_without_a_model_uses_the_servers_default(
+    settings: Settings, llm: FakeLlm, google: FakeGoogle
+) -> None:
+    async for world in open_world(configured(settings, llm, google, llm_model="house-model"), llm, google):
+        body = {"name": "Plain", "instructions": "Be brief."}
+        created = await world.client.post("/api/v1/assistants", json=body, headers=world.ann.headers)
+        assert created.status_code == 201, created.text
+        assert created.json()["model"] == ""
+        conversation = await world.talk_to(world.ann, created.json()["id"])
+        assert (await world.say(world.ann, conversation, "hi")).status_code == 201
+        assert world.llm.requests[-1]["model"] == "house-model"
+        named = await world.conversation(world.ann)
+        await world.say(world.ann, named, "hi")
+        assert world.llm.requests[-1]["model"] == "test-model"  # one it names comes first
+
+
+async def test_without_a_default_model_an_assistant_without_one_cannot_answer(world: World) -> None:
+    conversation = await world.conversation(world.ann, model="")
+    said = await world.say(world.ann, conversation, "hi")
+    assert said.status_code == 503
+    assert "names no model" in said.json()["detail"]
+    assert world.llm.requests == []
 
 
 async def test_message_size_and_rate_are_limited(settings: Settings, llm: FakeLlm, google: FakeGoogle) -> None:
@@ -267,6 +242,7 @@ async def test_conversations_are_private_paginated_and_deleted_with_their_messag
     assert deleted.status_code == 204
     gone = await world.client.get(f"/api/v1/conversations/{conversation}/messages", headers=world.ann.headers)
     assert gone.status_code == 404
+    assert await world.stored(conversation) == []  # the rows, not only the way to them
 
 
 async def test_the_secretary_answers_a_conversation_without_an_assistant(world: World) -> None:

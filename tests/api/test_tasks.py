@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,13 +12,16 @@ from uuid import UUID
 
 import msgspec
 import pytest
+from dishka import Provider, Scope, provide
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from assistme.config import Settings
 from assistme.core.conversations.policy import AgentPolicy
 from assistme.core.conversations.ports import TaskRepository
+from assistme.core.conversations.task_runner import CRASHED
 from assistme.core.identity.entities import Role
+from assistme.core.integrations.ports import Providers
 from assistme.core.shared.uow import UnitOfWork
 from tests.support.accounts import Account, signup
 from tests.support.apps import running
@@ -76,12 +80,13 @@ def with_model(settings: Settings, llm: FakeLlm, **more: object) -> Settings:
     )
 
 
-async def open_world(settings: Settings, llm: FakeLlm) -> AsyncIterator[World]:
+async def open_world(settings: Settings, llm: FakeLlm, *worker: Provider) -> AsyncIterator[World]:
+    """``worker``: providers that change what the worker's steps are given."""
     llm.reset()
     clock, queue = MovableClock(), RecordingQueue()
     async with (
         running(settings, clock_provider(clock), Offline(queue)) as client,
-        hands(settings, clock, queue) as h,
+        hands(settings, clock, queue, *worker) as h,
     ):
         root = await signup(client, role=Role.ADMIN)
         listed = (await client.get("/api/v1/tools?limit=100", headers=root.headers)).json()["items"]
@@ -200,6 +205,63 @@ async def test_tool_calls_are_kept_with_secrets_masked_and_writes_are_refused(wo
     assert send_call["output"] == {
         "error": "send_email changes the user's data and needs their confirmation in a conversation"
     }
+
+
+async def test_a_reminder_at_a_lower_case_rfc_3339_time_is_set_by_a_task(world: World) -> None:
+    ann = await signup(world.client)
+    task = (await world.submit(ann, await world.assistant(ann, "reminder"))).json()
+    at = (world.hands.clock.now() + timedelta(days=1)).replace(microsecond=0)
+    world.llm.call_tool("reminder", {"message": "water the plants", "run_at": at.strftime("%Y-%m-%dt%H:%M:%Sz")})
+    world.llm.reply("Done.")
+    assert await world.hands.run_tasks() == ["completed"]
+    [call] = (await world.task(ann, task["id"]))["tool_calls"]
+    assert call["output"]["run_at"] == at.isoformat()
+
+
+class BrokenProviders:
+    """A bug in a tool's machinery: what no rule foresaw."""
+
+    def get(self, name: str) -> Any:
+        raise RuntimeError("a bug")
+
+
+class Broken(Provider):
+    @provide(scope=Scope.APP)
+    def providers(self) -> Providers:
+        return BrokenProviders()  # type: ignore[return-value]
+
+
+async def test_a_task_that_hits_an_unexpected_error_fails_once(settings: Settings, llm: FakeLlm) -> None:
+    async for world in open_world(with_model(settings, llm), llm, Broken()):
+        ann = await signup(world.client)
+        task = (await world.submit(ann, await world.assistant(ann, "calendar"))).json()
+        world.llm.call_tool("calendar", {"action": "list_events"})
+        assert await world.hands.run_tasks() == ["failed"]
+        failed = await world.task(ann, task["id"])
+        assert (failed["status"], failed["error"], failed["attempts"]) == ("failed", CRASHED, 1)
+        world.hands.clock.advance(301)
+        assert await world.hands.sweep_tasks() == 0  # not handed to another worker to crash again
+        assert len(world.llm.requests) == 1
+
+
+async def test_a_long_sub_assistant_keeps_the_task_from_running_twice(world: World) -> None:
+    ann = await signup(world.client)
+    helper = await world.assistant(ann, "time")
+    task = (await world.submit(ann, await world.assistant(ann, "sub_assistant"))).json()
+    world.llm.call_tool("sub_assistant", {"assistant_id": helper, "question": "What time is it?"})
+    world.llm.call_tool("time", {})  # the helper's first call...
+    world.llm.reply("Nine.")  # ...and its second, each slow
+    world.llm.reply("It is nine.")
+    for seconds in (0.0, 0.5, 0.5):
+        world.llm.hang(seconds)
+    running_task = asyncio.ensure_future(world.hands.run_tasks())
+    for calls in (2, 3):  # four minutes pass during each of the helper's model calls
+        await world.llm.received(calls)
+        world.hands.clock.advance(240)
+    assert await world.hands.sweep_tasks() == 0  # the lease was extended before the helper's calls
+    assert await running_task == ["completed"]
+    done = await world.task(ann, task["id"])
+    assert (done["status"], done["attempts"], done["result"]) == ("completed", 1, "It is nine.")
 
 
 async def test_tasks_belong_to_their_owner(world: World) -> None:

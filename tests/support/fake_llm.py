@@ -5,6 +5,9 @@ answers a call to ``loop_tool`` when one is set (a model that never stops callin
 ``hang`` delays the next answer and ``break_stream`` cuts the next streamed one short; both are taken when a request
 arrives, with the answer, so a request abandoned by its client never steals the answer meant for the next one.
 
+Like OpenAI's API, it refuses (400, taking nothing from the script) a history where a ``tool`` message does not
+answer a call of the assistant message before it, or where a call goes unanswered.
+
 The request's ``stream`` field chooses between one JSON completion and Server-Sent Events (text in word-sized
 deltas, tool-call arguments in several fragments keyed by ``index``, a usage chunk when ``stream_options`` asks for
 it, then ``[DONE]``). Usage counts words: those of every message sent, and those of the reply.
@@ -26,6 +29,13 @@ from typing import Any, Self
 from tests.support.loopback_server import LoopbackServer, Receive, Send, read_body
 
 CUT_SHORT = "ASGI callable returned without completing response."  # what uvicorn logs when break_stream cuts
+ORPHAN_RESULT = (
+    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
+)
+UNANSWERED = (
+    "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+    "The following tool_call_ids did not have response messages: "
+)
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
 
 
@@ -79,6 +89,13 @@ class FakeLlm(LoopbackServer):
             self._script.clear()
             self._hangs.clear()
             self._breaks = 0
+
+    async def received(self, count: int, within: float = 10.0) -> None:
+        """Wait until ``count`` requests have arrived: a test acts while the model is busy with the last one."""
+        deadline = time.monotonic() + within
+        while len(self.requests) < count:
+            assert time.monotonic() < deadline, f"{self.label} had {len(self.requests)} of {count} requests"
+            await asyncio.sleep(0.01)
 
     def reply(self, text: str) -> None:
         self._add(_Reply(text))
@@ -149,6 +166,8 @@ class FakeLlm(LoopbackServer):
                 given = authorization.removeprefix("Bearer ")
                 message = f"Incorrect API key provided: {given}." if given else "You didn't provide an API key."
                 return _Failure(401, message, None), 0.0, False
+            if (misordered := _misordered(request.get("messages"))) is not None:
+                return _Failure(400, misordered, None), 0.0, False
             hang = self._hangs.pop(0) if self._hangs else 0.0
             answer = self._script.pop(0) if self._script else self._unscripted()
             broken = streaming and isinstance(answer, _Reply) and self._breaks > 0
@@ -168,6 +187,25 @@ async def _still_there(receive: Receive, seconds: float) -> bool:
     done, _ = await asyncio.wait({gone}, timeout=seconds)
     gone.cancel()
     return not done
+
+
+def _misordered(messages: Any) -> str | None:
+    """OpenAI's refusal of a history whose tool messages do not answer, in order, the assistant message before."""
+    if not isinstance(messages, list):
+        return None
+    unanswered: list[Any] = []  # ids of the calls of the latest assistant message still waiting for a result
+    for message in messages:
+        role = message.get("role") if isinstance(message, dict) else None
+        if role == "tool":
+            if message.get("tool_call_id") not in unanswered:
+                return ORPHAN_RESULT
+            unanswered.remove(message.get("tool_call_id"))
+            continue
+        if unanswered:
+            break
+        calls = message.get("tool_calls") if role == "assistant" else None
+        unanswered = [call.get("id") for call in calls or [] if isinstance(call, dict)]
+    return f"{UNANSWERED}{', '.join(map(str, unanswered))}" if unanswered else None
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:

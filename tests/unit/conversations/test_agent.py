@@ -17,32 +17,25 @@ from assistme.core.conversations.model import Completion, Request, ToolCall, Tur
 from assistme.core.conversations.policy import AgentPolicy
 from assistme.core.conversations.toolbox import Caller, ToolOutcome
 from assistme.core.identity.principal import Principal
-from assistme.core.shared.errors import Unavailable
+from assistme.core.shared.errors import FieldError, ModelFailed, Unavailable
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 OWNER = uuid.uuid4()
 
 
-def tool(name: str, kind: ToolType) -> Tool:
-    return Tool(uuid.uuid4(), name, kind, f"the {name} tool", {"type": "object"}, True, NOW, NOW)
+def tool(name: str, kind: ToolType, *required: str) -> Tool:
+    schema = {"type": "object", "required": list(required)}
+    return Tool(uuid.uuid4(), name, kind, f"the {name} tool", schema, True, NOW, NOW)
 
 
-TIME, ASK = tool("time", ToolType.TIME), tool("ask", ToolType.SUB_ASSISTANT)
+TIME, ASK = tool("time", ToolType.TIME), tool("ask", ToolType.SUB_ASSISTANT, "assistant_id", "question")
 
 
-def assistant(*tools: Tool, instructions: str = "be brief") -> Assistant:
+def assistant(
+    *tools: Tool, instructions: str = "be brief", kind: AssistantType = AssistantType.LLM, name: str = "Sec"
+) -> Assistant:
     return Assistant(
-        uuid.uuid4(),
-        OWNER,
-        "Sec",
-        "gpt-test",
-        instructions,
-        AssistantType.LLM,
-        True,
-        None,
-        NOW,
-        NOW,
-        [t.id for t in tools],
+        uuid.uuid4(), OWNER, name, "gpt-test", instructions, kind, True, None, NOW, NOW, [t.id for t in tools]
     )
 
 
@@ -52,12 +45,17 @@ def call(name: str, arguments: str = "{}") -> Completion:
 
 @dataclass
 class Model:
-    script: list[Completion]
+    """Answers from ``script`` in order (an exception in it is raised), then "done"."""
+
+    script: list[Completion | Exception]
     requests: list[Request] = field(default_factory=list)
 
     async def complete(self, request: Request) -> Completion:
         self.requests.append(request)
-        return self.script.pop(0) if self.script else Completion("done", tokens=10)
+        answer = self.script.pop(0) if self.script else Completion("done", tokens=10)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     def stream(self, request: Request) -> Any:
         raise NotImplementedError
@@ -66,18 +64,28 @@ class Model:
 @dataclass
 class Models:
     model: Model | None
+    types: tuple[str, ...] = ("llm",)  # the assistant types with a configured server
 
     def for_type(self, assistant_type: str) -> Model | None:
-        return self.model
+        return self.model if assistant_type in self.types else None
 
 
 @dataclass
 class Toolbox:
     ran: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    async def run(self, caller: Caller, tool: Tool, call: ToolCall, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run(self, caller: Caller, tool: Tool, call: ToolCallRecord, arguments: dict[str, Any]) -> ToolOutcome:
         self.ran.append((tool.name, arguments))
-        return ToolOutcome(ToolCallRecord(call.id, call.name, arguments), {"now": "09:00"})
+        return ToolOutcome(call, {"now": "09:00"})
+
+
+class Checker:
+    """Only ``required``: enough to see that every call, a sub-assistant's included, meets its schema."""
+
+    def violations(self, instance: Any, schema: dict[str, Any]) -> list[FieldError]:
+        return [
+            FieldError(name, "this field is required") for name in schema.get("required", ()) if name not in instance
+        ]
 
 
 @dataclass
@@ -98,7 +106,8 @@ class Uow:
 
 
 def loop(model: Model | None, registry: Registry, toolbox: Toolbox, **policy: Any) -> AgentLoop:
-    return AgentLoop(Models(model), toolbox, registry, registry, AgentPolicy(**policy), Uow())  # type: ignore[arg-type]
+    models = Models(model)
+    return AgentLoop(models, toolbox, registry, registry, Checker(), AgentPolicy(**policy), Uow())  # type: ignore[arg-type]
 
 
 CALLER = Caller(Principal(OWNER), "Europe/Berlin", uuid.uuid4())
@@ -191,3 +200,88 @@ async def test_another_persons_assistant_cannot_be_asked(registry: Registry) -> 
 async def test_without_a_configured_model_the_reply_is_unavailable(registry: Registry) -> None:
     with pytest.raises(Unavailable, match="no language model configured for llm"):
         await loop(None, registry, Toolbox()).run(CALLER, assistant(), START)
+
+
+def helper_for(registry: Registry, **kw: Any) -> tuple[Assistant, str]:
+    """Another of the owner's assistants, and the arguments of a call that asks it something."""
+    helper = assistant(instructions="you know trains", name="Trains", **kw)
+    registry.assistants[helper.id] = helper
+    return helper, json.dumps({"assistant_id": str(helper.id), "question": "next train?"})
+
+
+async def test_a_sub_assistant_spends_the_replys_token_budget(registry: Registry) -> None:
+    _, question = helper_for(registry)
+    model = Model([call("ask", question), call("time"), call("time"), call("time")])  # each 10 tokens
+    reply = await loop(model, registry, Toolbox(), token_budget=25).run(CALLER, assistant(ASK), START)
+    # The helper had the 15 tokens left, stopped after two calls, and the reply stopped with it.
+    assert len(model.requests) == 3
+    assert reply.tokens == 30
+    assert "limit of tokens" in reply.content
+
+
+async def test_a_sub_assistant_whose_model_is_missing_or_failing_is_an_error_the_model_reads(
+    registry: Registry,
+) -> None:
+    _, unconfigured = helper_for(registry, kind=AssistantType.OPENAI_API)
+    model = Model([call("ask", unconfigured), Completion("It cannot say.")])
+    reply = await loop(model, registry, Toolbox()).run(CALLER, assistant(ASK), START)
+    assert reply.content == "It cannot say."
+    assert json.loads(model.requests[1].turns[-1].content or "") == {
+        "error": "Trains could not answer: no language model configured for openai_api assistants"
+    }
+    _, question = helper_for(registry)
+    model = Model([call("ask", question), ModelFailed("the language model server refused the request (400)")])
+    reply = await loop(model, registry, Toolbox()).run(CALLER, assistant(ASK), START)
+    assert reply.content == "done"
+    assert "refused the request" in json.loads(model.requests[2].turns[-1].content or "")["error"]
+
+
+async def test_each_model_call_is_announced_a_sub_assistants_too(registry: Registry) -> None:
+    _, question = helper_for(registry)
+    model, announced = Model([call("ask", question), call("time"), Completion("At 10:05.")]), []
+
+    async def on_call() -> None:
+        announced.append(len(model.requests))
+
+    await loop(model, registry, Toolbox()).run(CALLER, assistant(ASK, TIME), START, Listener(on_call=on_call))
+    assert announced == [0, 1, 2, 3]  # before each of the four requests, the helper's two included
+
+
+async def test_sub_assistant_arguments_meet_its_schema(registry: Registry) -> None:
+    model = Model([call("ask", json.dumps({"question": "hi"}))])
+    await loop(model, registry, Toolbox()).run(CALLER, assistant(ASK), START)
+    assert len(model.requests) == 2  # nobody else was asked
+    assert json.loads(model.requests[1].turns[-1].content or "") == {"error": "assistant_id: this field is required"}
+
+
+async def test_what_is_stored_of_a_call_has_its_secrets_masked_on_every_path(registry: Registry) -> None:
+    _, question = helper_for(registry)
+    asked = json.dumps({**json.loads(question), "password": "hunter2"})
+    model = Model(
+        [
+            call("rm_rf", json.dumps({"api_token": "s3cret", "max_tokens": 5})),
+            call("time", '{"password": "hunter2", "timezone": '),
+            call("ask", asked),
+        ]
+    )
+    steps: list[Step] = []
+
+    async def on_step(step: Step) -> None:
+        steps.append(step)
+
+    await loop(model, registry, Toolbox()).run(CALLER, assistant(ASK, TIME), START, Listener(on_step))
+    stored = [step.outcomes[0].call.arguments for step in steps if step.outcomes]
+    assert stored[0] == {"api_token": "***", "max_tokens": 5}
+    assert stored[1] == '{"password": "***", "timezone": '
+    assert stored[2]["password"] == "***"
+    assert "hunter2" not in json.dumps(stored)
+
+
+async def test_tools_whose_names_clean_up_alike_are_all_offered(registry: Registry) -> None:
+    long_ones = [tool("t" * 64 + suffix, ToolType.TIME) for suffix in ("a", "b", "c")]
+    registry.tools |= {t.id: t for t in long_ones}
+    model = Model([Completion("hi")])
+    await loop(model, registry, Toolbox()).run(CALLER, assistant(*long_ones), START)
+    names = [f.name for f in model.requests[0].functions]
+    assert len(set(names)) == 3
+    assert all(len(name) <= 64 for name in names)

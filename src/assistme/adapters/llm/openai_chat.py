@@ -13,7 +13,7 @@ import json
 import logging
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ from assistme.core.conversations.model import Chunk, Completion, LanguageModel, 
 from assistme.core.shared.errors import ModelFailed, Unavailable
 
 REFUSED_CREDENTIALS = "the language model server refused our credentials"
+NO_MODEL = "this assistant names no model and its model server has no default model: give the assistant a model"
 TRANSIENT = frozenset({408, 429})  # and every 5xx
 MAX_WAIT = 10.0
 MAX_REASON = 200
@@ -42,12 +43,21 @@ def pause(attempt: int, retry_after: float | None) -> float:
 
 
 class OpenAiChat:
-    """One server, ``base_url`` like ``https://api.openai.com/v1`` or ``http://localhost:11434/v1``."""
+    """One server, ``base_url`` like ``https://api.openai.com/v1`` or ``http://localhost:11434/v1``; ``model`` is
+    the one asked for when a request names none (an assistant whose ``model`` is empty)."""
 
     def __init__(
-        self, client: httpx.AsyncClient, base_url: str, api_key: str | None, *, timeout: float = 60.0, retries: int = 2
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        api_key: str | None,
+        *,
+        model: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 2,
     ) -> None:
         self._client = client
+        self._model = model
         self._url = base_url.removesuffix("/") + "/chat/completions"
         self._key = api_key
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -55,11 +65,11 @@ class OpenAiChat:
         self._retries = max(0, retries)
 
     async def complete(self, request: Request) -> Completion:
-        response = await self._open(request_body(request, stream=False), stream=False)
+        response = await self._open(self._body(request, stream=False), stream=False)
         return parse_completion(parse_json(response.content))
 
     async def stream(self, request: Request) -> AsyncIterator[Chunk]:
-        response = await self._open(request_body(request, stream=True), stream=True)
+        response = await self._open(self._body(request, stream=True), stream=True)
         try:
             if response.headers.get("content-type", "").startswith("application/json"):  # answered whole anyway
                 completion = parse_completion(parse_json(await _read(response)))
@@ -75,6 +85,12 @@ class OpenAiChat:
             yield Chunk(completion=reply.finish())
         finally:
             await response.aclose()
+
+    def _body(self, request: Request, *, stream: bool) -> dict[str, Any]:
+        model = request.model or self._model
+        if not model:
+            raise Unavailable(NO_MODEL, 3600)
+        return request_body(replace(request, model=model), stream=stream)
 
     async def _open(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
         """A successful response (its body still to read when ``stream``), after the retries transient failures get."""

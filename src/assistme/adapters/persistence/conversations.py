@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistme.adapters.persistence.models import ConversationRow, MessageRow, PendingActionRow
@@ -84,6 +84,23 @@ class SqlConversationRepository:
     async def touch(self, conversation_id: UUID, now: datetime) -> None:
         stmt = update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated_at=now)
         await self._session.execute(stmt.execution_options(synchronize_session=False))
+
+    async def claim_reply(self, conversation_id: UUID, now: datetime, until: datetime) -> bool:
+        """One conditional UPDATE: of two replies racing on either database, exactly one finds the row free."""
+        free = or_(ConversationRow.replying_until.is_(None), ConversationRow.replying_until < now)
+        return await self._replying(until, ConversationRow.id == conversation_id, free)
+
+    async def hold_reply(self, conversation_id: UUID, until: datetime) -> None:
+        await self._replying(until, ConversationRow.id == conversation_id)
+
+    async def release_reply(self, conversation_id: UUID) -> None:
+        await self._replying(None, ConversationRow.id == conversation_id)
+
+    async def _replying(self, until: datetime | None, *where: ColumnElement[bool]) -> bool:
+        # updated_at stays: a hold is not activity (the column's onupdate would otherwise bump it).
+        values = {"replying_until": until, "updated_at": ConversationRow.updated_at}
+        stmt = update(ConversationRow).where(*where).values(values).execution_options(synchronize_session=False)
+        return int(getattr(await self._session.execute(stmt), "rowcount", 0) or 0) == 1
 
     async def delete(self, conversation_id: UUID) -> None:
         await self._session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))

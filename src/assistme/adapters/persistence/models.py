@@ -237,6 +237,8 @@ class ConversationRow(UUIDv7AuditBase):
     title: Mapped[str | None] = mapped_column(String(200))
     # A deleted assistant leaves the conversation to the owner's secretary.
     assistant_id: Mapped[UUID | None] = mapped_column(ForeignKey("assistants.id", ondelete="SET NULL"))
+    # While a reply runs: the lease that keeps a second reply out (NULL, or past, when none runs).
+    replying_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class MessageRow(UUIDv7AuditBase):

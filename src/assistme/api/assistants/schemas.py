@@ -17,7 +17,7 @@ from assistme.core.assistants.tools import ToolChanges
 AssistantKind = Literal["llm", "openai_api"]
 ToolKind = Literal["calendar", "reminder", "time", "sub_assistant", "weather", "gmail"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-ModelName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+ModelName = Annotated[str, msgspec.Meta(max_length=200)]  # "": the model server's default model
 Instructions = Annotated[str, msgspec.Meta(max_length=32_000)]
 Description = Annotated[str, msgspec.Meta(max_length=2_000)]
 ToolIds = Annotated[list[UUID], msgspec.Meta(max_length=50)]
@@ -27,7 +27,7 @@ Schema = dict[str, Any]
 
 class AssistantIn(Strict):
     name: Title
-    model: ModelName
+    model: ModelName = ""
     instructions: Instructions = ""
     assistant_type: AssistantKind = "llm"
     is_secretary: bool = False

@@ -88,7 +88,8 @@ class ConversationController(Controller):
         status_code=201,
         summary="Send a message: the assistant answers, using its tools",
         description="The person's message is kept even when the model fails (502, or 503 when it is unreachable "
-        "or not configured). Calendar and mail writes come back as pending actions to confirm.",
+        "or not configured). Calendar and mail writes come back as pending actions to confirm. One reply at a time "
+        "per conversation: a message sent while another is being answered is 409, and not stored.",
         responses=responses(404, 409, 422, 429, 502, 503),
     )
     @inject

@@ -2,8 +2,9 @@
 
 The token comes in the first frame, never in the URL (URLs end up in proxies' logs). Each message opens a request
 scope of its own (a database session per message, none held while the socket idles) and checks the session again,
-so a revoked session closes the socket with 4401. A client that goes away mid-reply does not stop the reply: it is
-stored all the same, and can be read from ``/conversations/{id}/messages``.
+before the reply and once more before its final frame, so a revoked session closes the socket with 4401. A client
+that goes away mid-reply does not stop the reply: it is stored all the same, and can be read from
+``/conversations/{id}/messages``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from assistme.api.conversations.schemas import MessageOut
 from assistme.api.problems import status_of
-from assistme.core.conversations.chat import SendMessage
+from assistme.core.conversations.chat import Exchange, SendMessage
 from assistme.core.conversations.entities import Message, MessageRole
 from assistme.core.conversations.policy import MAX_CONTENT
 from assistme.core.identity.authenticate import AuthenticateAccessToken
@@ -104,10 +105,24 @@ async def agent_socket(socket: WebSocket[Any, Any, Any]) -> None:
         if not isinstance(frame, MessageFrame) or not 0 < len(frame.content) <= MAX_CONTENT:
             await peer.send("error", status=422, detail=f"content must hold 1 to {MAX_CONTENT} characters")
             continue
-        await _converse(container, peer, principal, frame)
+        exchange = await _converse(container, peer, principal, frame)
+        if exchange is None or peer.gone:
+            continue
+        try:  # a reply can take minutes: the session may have ended meanwhile
+            await _authenticate(container, token)
+        except Unauthenticated:
+            await socket.close(code=UNAUTHORIZED, reason="the session has ended")
+            return
+        for action_id in exchange.pending_actions:
+            await peer.send("action_pending", action_id=str(action_id))
+        await peer.send("final", message=msgspec.to_builtins(MessageOut.of(exchange.reply)))
 
 
-async def _converse(container: AsyncContainer, peer: _Peer, principal: Principal, frame: MessageFrame) -> None:
+async def _converse(
+    container: AsyncContainer, peer: _Peer, principal: Principal, frame: MessageFrame
+) -> Exchange | None:
+    """The reply, its steps streamed as they come; None when it failed (the error frame is sent)."""
+
     async def on_delta(delta: str) -> None:
         await peer.send("chunk", delta=delta)
 
@@ -123,10 +138,7 @@ async def _converse(container: AsyncContainer, peer: _Peer, principal: Principal
     try:
         async with container() as scope:
             send = await scope.get(SendMessage)
-            exchange = await send(principal, frame.conversation_id, frame.content, on_delta, on_message)
+            return await send(principal, frame.conversation_id, frame.content, on_delta, on_message)
     except DomainError as failed:
         await peer.send("error", status=status_of(failed), detail=failed.detail)
-        return
-    for action_id in exchange.pending_actions:
-        await peer.send("action_pending", action_id=str(action_id))
-    await peer.send("final", message=msgspec.to_builtins(MessageOut.of(exchange.reply)))
+        return None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from assistme.core.assistants.entities import Assistant
@@ -12,7 +13,8 @@ from assistme.core.assistants.ports import AssistantRepository, SecretaryReposit
 from assistme.core.conversations.agent import AgentLoop, Listener, Step
 from assistme.core.conversations.conversations import owned
 from assistme.core.conversations.entities import Conversation, Message, MessageRole, NewMessage
-from assistme.core.conversations.model import ToolCall, Turn
+from assistme.core.conversations.history import within_budget
+from assistme.core.conversations.model import Turn
 from assistme.core.conversations.policy import MAX_CONTENT, AgentPolicy
 from assistme.core.conversations.ports import ConversationRepository, MessageRepository
 from assistme.core.conversations.toolbox import Caller
@@ -45,26 +47,6 @@ def message_data(message: Message) -> dict[str, object]:
     }
 
 
-def as_turn(message: Message) -> Turn:
-    calls = tuple(ToolCall(c.id, c.name, json.dumps(c.arguments)) for c in message.tool_calls)
-    return Turn(message.role.value, message.content, calls, message.tool_call_id)
-
-
-def within_budget(history: Sequence[Message], chars: int) -> list[Turn]:
-    """The newest messages whose text fits ``chars``; never one that answers a call left out."""
-    kept: list[Message] = []
-    used = 0
-    for message in reversed(history):
-        used += len(message.content or "") + sum(len(json.dumps(c.arguments)) for c in message.tool_calls)
-        if used > chars:
-            break
-        kept.append(message)
-    kept.reverse()
-    while kept and kept[0].role is MessageRole.TOOL:
-        kept.pop(0)
-    return [as_turn(message) for message in kept]
-
-
 async def answering(
     conversation: Conversation, assistants: AssistantRepository, secretaries: SecretaryRepository
 ) -> Assistant:
@@ -84,7 +66,9 @@ class SendMessage:
     """The person's message is stored (and committed) first, so a failing model loses nothing: it answers 502 or
     503 and the message stays. The reply sees the assistant's instructions and the conversation so far within the
     history budget, oldest dropped first; every step (tool calls with their arguments and results, secrets
-    masked) is stored as it happens, so a client that goes away mid-reply finds the messages there."""
+    masked) is stored as it happens, so a client that goes away mid-reply finds the messages there. One reply at a
+    time per conversation: a message sent while another is answered (a second tab, the socket beside HTTP) is a
+    409, so replies never interleave."""
 
     conversations: ConversationRepository
     messages: MessageRepository
@@ -115,24 +99,46 @@ class SendMessage:
         user = await self.users.get(conversation.owner_id)
         if user is None:
             raise NotFound("no such conversation")
-        history = await self.messages.latest(conversation.id, self.policy.history_messages)
-        exchange = Exchange()
-        await self._store(exchange, conversation, NewMessage(MessageRole.USER, content), on_message)
+        async with self._replying(conversation) as extend:
+            history = await self.messages.latest(conversation.id, self.policy.history_messages)
+            exchange = Exchange()
+            await self._store(exchange, conversation, NewMessage(MessageRole.USER, content), on_message)
 
-        async def on_step(step: Step) -> None:
-            calls = tuple(outcome.call for outcome in step.outcomes)
-            said = NewMessage(MessageRole.ASSISTANT, step.said.content, calls)
-            await self._store(exchange, conversation, said, on_message)
-            exchange.pending_actions += [o.action_id for o in step.outcomes if o.action_id is not None]
-            for outcome in step.outcomes:
-                result = NewMessage(MessageRole.TOOL, outcome.content, (), outcome.call.id, outcome.call.name)
-                await self._store(exchange, conversation, result, on_message)
+            async def on_step(step: Step) -> None:
+                calls = tuple(outcome.call for outcome in step.outcomes)
+                said = NewMessage(MessageRole.ASSISTANT, step.said.content, calls)
+                await self._store(exchange, conversation, said, on_message)
+                exchange.pending_actions += [o.action_id for o in step.outcomes if o.action_id is not None]
+                for outcome in step.outcomes:
+                    result = NewMessage(MessageRole.TOOL, outcome.content, (), outcome.call.id, outcome.call.name)
+                    await self._store(exchange, conversation, result, on_message)
 
-        turns = [Turn("system", assistant.instructions), *within_budget(history, self.policy.history_chars)]
-        turns.append(Turn("user", content))
-        caller = Caller(principal, user.timezone, conversation.id)
-        await self.agent.run(caller, assistant, turns, Listener(on_step, on_delta))
+            turns = [Turn("system", assistant.instructions), *within_budget(history, self.policy.history_chars)]
+            turns.append(Turn("user", content))
+            caller = Caller(principal, user.timezone, conversation.id)
+            await self.agent.run(caller, assistant, turns, Listener(on_step, on_delta, extend))
         return exchange
+
+    @asynccontextmanager
+    async def _replying(self, conversation: Conversation) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """Hold the conversation while its reply runs; yields what extends the hold. The hold is a lease, extended
+        before each model call, so a process that dies mid-reply frees the conversation when the lease runs out."""
+        if not await self.conversations.claim_reply(conversation.id, self.clock.now(), self._until()):
+            raise Conflict("this conversation is still answering another message: send yours when it has replied")
+
+        async def extend() -> None:
+            await self.conversations.hold_reply(conversation.id, self._until())
+            await self.uow.commit()
+
+        try:
+            yield extend
+        finally:
+            await self.uow.rollback()  # whatever a failure left half-written
+            await self.conversations.release_reply(conversation.id)
+            await self.uow.commit()
+
+    def _until(self) -> datetime:
+        return self.clock.now() + timedelta(seconds=self.policy.reply_lease)
 
     async def _store(
         self,

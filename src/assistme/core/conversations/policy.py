@@ -20,3 +20,4 @@ class AgentPolicy:
     task_queue_lease: int = 60  # seconds a queued task waits for a worker before the sweeper queues it again
     task_lease: int = 300  # seconds a worker holds a task between steps; outlasts one model call with retries
     task_max_attempts: int = 3  # workers that may die on one task before it fails
+    reply_lease: int = 300  # seconds a reply holds its conversation between model calls; outlasts one, like task_lease

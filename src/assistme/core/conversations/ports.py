@@ -28,6 +28,16 @@ class ConversationRepository(Protocol):
 
     async def touch(self, conversation_id: UUID, now: datetime) -> None: ...
 
+    async def claim_reply(self, conversation_id: UUID, now: datetime, until: datetime) -> bool:
+        """Atomically hold the conversation for a reply until ``until``; False while another reply's hold lasts."""
+        ...
+
+    async def hold_reply(self, conversation_id: UUID, until: datetime) -> None:
+        """Extend the hold of the reply under way."""
+        ...
+
+    async def release_reply(self, conversation_id: UUID) -> None: ...
+
     async def delete(self, conversation_id: UUID) -> None:
         """With its messages and pending actions."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -22,6 +23,9 @@ from assistme.core.shared.uow import UnitOfWork
 from assistme.core.webhooks.ports import Events
 
 SWEEP_BATCH = 100
+CRASHED = "the task stopped on an error on our side"
+
+log = logging.getLogger(__name__)
 
 
 class Superseded(Exception):
@@ -46,10 +50,11 @@ def task_data(task: AgentTask) -> dict[str, object]:
 @dataclass(slots=True)
 class RunTask:
     """Run one task. The claim is atomic, so a redelivered message or a second worker finds nothing to do; each
-    step extends the lease, so a live worker keeps its task, and a dead one's task goes back to the queue when
-    the lease runs out. Only the attempt that holds the task writes the outcome, and the owner hears of it once.
-    A failing model fails the task with the reason (a failing tool is an answer the model reads); a crash is
-    retried up to the attempt limit."""
+    model call (a sub-assistant's too) and each step extend the lease, so a live worker keeps its task, and a dead
+    one's task goes back to the queue when the lease runs out. Only the attempt that holds the task writes the
+    outcome, and the owner hears of it once. A failing model fails the task with the reason (a failing tool is an
+    answer the model reads), and so does an error nobody foresaw, at once: run again, it would repeat the tools'
+    effects and most likely fail the same way. A worker that dies is retried up to the attempt limit."""
 
     tasks: TaskRepository
     users: UserRepository
@@ -80,6 +85,10 @@ class RunTask:
             except DomainError as failed:  # no model, the model failing, the assistant gone
                 await self.uow.rollback()
                 task.status, task.error = TaskStatus.FAILED, failed.detail
+            except Exception:  # a bug: fail once, loudly, rather than loop through the lease expiries
+                log.exception("an agent task failed", extra={"task_id": str(task.id)})
+                await self.uow.rollback()
+                task.status, task.error = TaskStatus.FAILED, CRASHED
         task.finished_at = self.clock.now()
         if await self.tasks.finish(task):
             await self.outcomes.finished(task)
@@ -95,6 +104,9 @@ class RunTask:
 
         async def on_step(step: Step) -> None:
             task.tool_calls += tool_log(step)
+            await extend()
+
+        async def extend() -> None:  # before each model call too, a sub-assistant's included
             if not await self.tasks.progress(task, self._lease()):
                 raise Superseded
             await self.uow.commit()
@@ -102,7 +114,7 @@ class RunTask:
         # Acting for the owner, with no more than any user's rights, whatever the owner's role.
         caller = Caller(Principal(user_id=task.owner_id), owner.timezone, conversation_id=None)
         turns = [Turn("system", assistant.instructions), Turn("user", f"{task.title}\n\n{task.description}")]
-        reply = await self.agent.run(caller, assistant, turns, Listener(on_step))
+        reply = await self.agent.run(caller, assistant, turns, Listener(on_step, on_call=extend))
         return reply.content
 
     def _lease(self) -> datetime:

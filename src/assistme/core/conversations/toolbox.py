@@ -1,4 +1,4 @@
-"""Running the tools a model calls: arguments checked against the tool's schema, then the tool's own rules.
+"""Running the tools a model calls, by each tool's own rules (the agent checked the arguments against its schema).
 
 A failing tool is an answer the model reads (``{"error": ...}``), never a failed reply. Calendar and mail writes
 are not run: they become pending actions for the person to confirm, because what the model read (an email, an
@@ -18,8 +18,16 @@ import msgspec
 
 from assistme.core.assistants.entities import Tool, ToolType
 from assistme.core.briefing.weather import CurrentWeather
+from assistme.core.conversations.arguments import (
+    ToolFailed,
+    instant,
+    mapping,
+    number,
+    refusal,
+    required_text,
+    text,
+)
 from assistme.core.conversations.entities import ToolCallRecord
-from assistme.core.conversations.model import ToolCall
 from assistme.core.conversations.ports import PendingActionRepository
 from assistme.core.conversations.redaction import redact
 from assistme.core.identity.principal import Principal
@@ -51,27 +59,12 @@ class ToolOutcome:
     result: Any = None
     error: str | None = None
     action_id: UUID | None = None  # a write waiting for the person's confirmation
+    tokens: int = 0  # what the tool spent of the reply's token budget (a sub-assistant's model calls)
 
     @property
     def content(self) -> str:
         """What the model reads, and what is stored (secrets masked)."""
         return json.dumps(redact({"error": self.error} if self.error else self.result), default=str)
-
-
-class ToolFailed(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def parse_arguments(call: ToolCall) -> dict[str, Any]:
-    try:
-        arguments = json.loads(call.arguments or "{}")
-    except ValueError:
-        raise ToolFailed("the arguments are not valid JSON") from None
-    if not isinstance(arguments, dict):
-        raise ToolFailed("the arguments must be a JSON object")
-    return arguments
 
 
 @dataclass(slots=True)
@@ -85,53 +78,49 @@ class ToolBox:
     clock: Clock
     weather: CurrentWeather
 
-    async def run(self, caller: Caller, tool: Tool, call: ToolCall, arguments: dict[str, Any]) -> ToolOutcome:
-        """Everything but ``sub_assistant``, which the agent runs itself."""
-        record = ToolCallRecord(call.id, call.name, redact(arguments))
+    async def run(self, caller: Caller, tool: Tool, call: ToolCallRecord, arguments: dict[str, Any]) -> ToolOutcome:
+        """Everything but ``sub_assistant``, which the agent runs itself; ``arguments`` passed the tool's schema,
+        ``call`` is what is stored of them."""
         try:
-            if errors := self.checker.violations(arguments, tool.input_schema):
-                raise ToolFailed("; ".join(f"{e.field or 'arguments'}: {e.message}" for e in errors))
             if tool.tool_type in PROVIDER_OF:
-                return await self._provider(caller, record, PROVIDER_OF[tool.tool_type], arguments)
-            return ToolOutcome(record, await self._local(caller, tool.tool_type, arguments))
+                return await self._provider(caller, call, PROVIDER_OF[tool.tool_type], arguments)
+            return ToolOutcome(call, await self._local(caller, tool.tool_type, arguments))
         except ToolFailed as failed:
-            return ToolOutcome(record, error=failed.message)
+            return ToolOutcome(call, error=failed.message)
         except DomainError as refused:  # no connection, missing scopes, a dead grant, a bad time zone...
-            return ToolOutcome(record, error=refused.detail)
+            return ToolOutcome(call, error=refused.detail)
 
     async def _local(self, caller: Caller, kind: ToolType, arguments: dict[str, Any]) -> Any:
         if kind is ToolType.TIME:
-            zone = check_timezone(arguments.get("timezone") or caller.timezone)
+            zone = check_timezone(text(arguments, "timezone") or caller.timezone)
             now = self.clock.now().astimezone(ZoneInfo(zone))
             return {"now": now.isoformat(), "timezone": zone, "weekday": now.strftime("%A")}
         if kind is ToolType.REMINDER:
-            run_at = datetime.fromisoformat(arguments["run_at"])
-            if run_at.tzinfo is None:
-                raise ToolFailed("run_at needs a UTC offset")
-            message = arguments["message"]
-            spec = JobSpec(
-                name=f"Reminder: {message}"[:200],
-                type=JobType.NOTIFICATION,
-                cron_expression=None,
-                run_at=run_at,
-                timezone=caller.timezone,
-                payload={"message": message},
-                is_active=True,
-                misfire_policy=MisfirePolicy.RUN_ONCE,
-            )
-            job = await self.create_job(caller.principal, spec)
-            return {"reminder_id": str(job.id), "run_at": run_at.isoformat(), "message": message}
+            return await self._remind(caller, required_text(arguments, "message"), instant(arguments, "run_at"))
         if kind is ToolType.WEATHER:
-            zone = arguments.get("timezone") or caller.timezone
-            return msgspec.to_builtins(
-                await self.weather(caller.principal, arguments.get("lat"), arguments.get("lon"), zone)
-            )
+            zone = text(arguments, "timezone") or caller.timezone
+            lat, lon = number(arguments, "lat"), number(arguments, "lon")
+            return msgspec.to_builtins(await self.weather(caller.principal, lat, lon, zone))
         raise ToolFailed(f"tools of type {kind.value} cannot run here")
+
+    async def _remind(self, caller: Caller, message: str, run_at: datetime) -> dict[str, str]:
+        spec = JobSpec(
+            name=f"Reminder: {message}"[:200],
+            type=JobType.NOTIFICATION,
+            cron_expression=None,
+            run_at=run_at,
+            timezone=caller.timezone,
+            payload={"message": message},
+            is_active=True,
+            misfire_policy=MisfirePolicy.RUN_ONCE,
+        )
+        job = await self.create_job(caller.principal, spec)
+        return {"reminder_id": str(job.id), "run_at": run_at.isoformat(), "message": message}
 
     async def _provider(
         self, caller: Caller, record: ToolCallRecord, provider: str, arguments: dict[str, Any]
     ) -> ToolOutcome:
-        action, params = arguments["action"], arguments.get("params") or {}
+        action, params = required_text(arguments, "action"), mapping(arguments, "params")
         api = self.providers.get(provider)
         spec = api.spec.action(action) if api is not None else None
         if spec is None or not spec.writes:
@@ -139,7 +128,7 @@ class ToolBox:
         if caller.conversation_id is None:
             raise ToolFailed(f"{action} changes the user's data and needs their confirmation in a conversation")
         if errors := self.checker.violations(params, spec.params):  # refuse now what confirming would refuse
-            raise ToolFailed("; ".join(f"params.{e.field}: {e.message}" for e in errors))
+            raise refusal(errors, "params")
         pending = await self.pending.add(
             caller.conversation_id, caller.principal.require_user(), provider, action, params, now=self.clock.now()
         )
