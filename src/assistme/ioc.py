@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -228,13 +228,15 @@ class Security(Provider):
         return SystemClock()
 
     @provide
-    def hasher(self, settings: Settings) -> PasswordHasher:
-        return Argon2Hasher(
+    def hasher(self, settings: Settings) -> Iterator[PasswordHasher]:
+        hasher = Argon2Hasher(
             settings.argon2_time_cost,
             settings.argon2_memory_kib,
             settings.argon2_parallelism,
             settings.password_hash_concurrency,
         )
+        yield hasher
+        hasher.close()
 
     @provide
     def access_tokens(self, settings: Settings) -> AccessTokens:

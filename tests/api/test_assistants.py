@@ -88,8 +88,24 @@ async def test_list_pages_and_filters(client: Client) -> None:
     assert [a["name"] for a in cooks["items"]] == ["Chef"]
     page = (await client.get(f"{ASSISTANTS}?limit=2&offset=2", headers=owner.headers)).json()
     assert (page["total"], len(page["items"])) == (3, 1)
+    beyond = (await client.get(f"{ASSISTANTS}?offset=5", headers=owner.headers)).json()
+    assert (beyond["total"], beyond["items"]) == (3, [])  # past the end, the total is still told
     for bad in ("limit=0", "limit=101", "offset=-1", "is_secretary=maybe"):
         assert (await client.get(f"{ASSISTANTS}?{bad}", headers=owner.headers)).status_code == 422, bad
+
+
+async def test_a_listed_assistant_carries_its_tools_in_their_order(client: Client) -> None:
+    owner = await signup(client)
+    time_id, weather_id, gmail_id = await tool_ids(client, owner, "time", "weather", "gmail")
+    await create(client, owner, name="First", tool_ids=[gmail_id, time_id, weather_id])
+    await create(client, owner, name="Bare")
+    await create(client, owner, name="Last", tool_ids=[weather_id])
+    listed = (await client.get(f"{ASSISTANTS}?limit=2", headers=owner.headers)).json()
+    assert listed["total"] == 3
+    assert [(a["name"], a["tool_ids"]) for a in listed["items"]] == [
+        ("First", [gmail_id, time_id, weather_id]),
+        ("Bare", []),
+    ]
 
 
 async def test_tool_ids_replace_the_set_and_an_unknown_id_changes_nothing(client: Client) -> None:

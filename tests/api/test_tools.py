@@ -34,6 +34,9 @@ async def test_every_tool_type_has_a_builtin_tool_with_an_object_schema(client: 
         assert t["input_schema"]["type"] == "object"
     reminder = next(t for t in builtins if t["tool_type"] == "reminder")
     assert set(reminder["input_schema"]["required"]) == {"message", "run_at"}
+    pages = [(await client.get(f"{TOOLS}?limit=4&offset={o}", headers=user.headers)).json() for o in (0, 4, 8)]
+    assert [(p["total"], len(p["items"])) for p in pages] == [(6, 4), (6, 2), (6, 0)]
+    assert [t["id"] for p in pages for t in p["items"]] == [t["id"] for t in response.json()["items"]]
 
 
 async def test_only_admins_write_the_catalog(client: Client) -> None:

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.filters import LimitOffset, OrderBy
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, delete, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from uuid_utils.compat import uuid7
 
 from assistme.adapters.persistence.errors import conflicts
 from assistme.adapters.persistence.models import AssistantRow, AssistantToolRow, ToolRow
+from assistme.adapters.persistence.pages import page_of
 from assistme.core.assistants.entities import Assistant, AssistantSpec, AssistantType, Tool, ToolSpec, ToolType
 from assistme.core.assistants.ports import AssistantFilter
 from assistme.core.shared.pagination import Page, PageRequest
 
 
-class _AssistantRows(SQLAlchemyAsyncRepository[AssistantRow]):
-    model_type = AssistantRow
-
-
-class _ToolRows(SQLAlchemyAsyncRepository[ToolRow]):
-    model_type = ToolRow
-
-
-def _assistant(row: AssistantRow, tool_ids: list[UUID]) -> Assistant:
+def _assistant(row: Any, tool_ids: list[UUID]) -> Assistant:
+    """From an ORM row or a plain result row with the same column names."""
     return Assistant(
         id=row.id,
         owner_id=row.owner_id,
@@ -57,7 +53,6 @@ def _tool(row: ToolRow) -> Tool:
 class SqlAssistantRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._rows = _AssistantRows(session=session, auto_expunge=False, auto_refresh=False)
 
     async def _tool_ids(self, assistant_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:
         """One query for a whole page of assistants."""
@@ -79,23 +74,25 @@ class SqlAssistantRepository:
         return _assistant(row, (await self._tool_ids([row.id]))[row.id])
 
     async def add(self, owner_id: UUID, spec: AssistantSpec, tool_ids: Sequence[UUID]) -> Assistant:
-        row = AssistantRow(
+        now = datetime.now(UTC)
+        assistant = Assistant(
+            id=uuid7(),
             owner_id=owner_id,
             name=spec.name,
             model=spec.model,
             instructions=spec.instructions,
-            assistant_type=spec.assistant_type.value,
+            assistant_type=spec.assistant_type,
             is_secretary=spec.is_secretary,
             description=spec.description,
+            created_at=now,
+            updated_at=now,
+            tool_ids=list(tool_ids),
         )
-        self._session.add(row)
-        await self._session.flush()
-        self._session.add_all(
-            AssistantToolRow(assistant_id=row.id, tool_id=t, position=i) for i, t in enumerate(tool_ids)
-        )
-        if tool_ids:
-            await self._session.flush()
-        return _assistant(row, list(tool_ids))
+        # Core statements: a new row needs none of the ORM's change tracking, and skips a flush per request.
+        connection = await self._session.connection()
+        await connection.execute(insert(AssistantRow), _columns(assistant))
+        await _attach(connection, assistant)
+        return assistant
 
     async def save(self, assistant: Assistant) -> Assistant:
         row = await self._session.get_one(AssistantRow, assistant.id)
@@ -106,37 +103,118 @@ class SqlAssistantRepository:
         row.is_secretary = assistant.is_secretary
         row.description = assistant.description
         await self._session.execute(delete(AssistantToolRow).where(AssistantToolRow.assistant_id == assistant.id))
-        self._session.add_all(
-            AssistantToolRow(assistant_id=assistant.id, tool_id=t, position=i) for i, t in enumerate(assistant.tool_ids)
-        )
         await self._session.flush()
+        await _attach(await self._session.connection(), assistant)
         return _assistant(row, list(assistant.tool_ids))
 
     async def delete(self, assistant_id: UUID) -> None:
         await self._session.execute(delete(AssistantRow).where(AssistantRow.id == assistant_id))
 
     async def search(self, where: AssistantFilter, page: PageRequest) -> Page[Assistant]:
-        filters: list[ColumnElement[bool]] = []
-        if where.owner_id is not None:
-            filters.append(AssistantRow.owner_id == where.owner_id)
-        if where.is_secretary is not None:
-            filters.append(AssistantRow.is_secretary == where.is_secretary)
-        if where.query:
-            pattern = f"%{where.query.lower()}%"
-            filters.append(
-                or_(func.lower(AssistantRow.name).like(pattern), func.lower(AssistantRow.description).like(pattern))
-            )
-        rows, total = await self._rows.get_many_and_count(
-            *filters, LimitOffset(page.limit, page.offset), OrderBy("created_at", "asc")
+        """One statement: the page (with a window count) joined to its tool ids, read as plain rows."""
+        shape = (where.owner_id is not None, where.is_secretary is not None, bool(where.query))
+        params = {
+            "owner_id": where.owner_id,
+            "is_secretary": where.is_secretary,
+            "pattern": f"%{(where.query or '').lower()}%",
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+        items: dict[UUID, Assistant] = {}
+        total = 0
+        connection = await self._session.connection()  # Core, not the ORM: the rows become entities here
+        for row in await connection.execute(_page_statement(*shape), params):
+            assistant = items.get(row.id)
+            if assistant is None:
+                assistant = items[row.id] = _assistant(row, [])
+                total = row.total
+            if row.tool_id is not None:
+                assistant.tool_ids.append(row.tool_id)
+        if not items and page.offset:  # past the end: the window counted nothing
+            total = (await connection.execute(_count_statement(*shape), params)).scalar_one()
+        return Page(list(items.values()), total, page.limit, page.offset)
+
+
+_ASSISTANTS = AssistantRow.__table__.c
+# What a page reads: every column but advanced-alchemy's insert sentinel.
+_PAGE_COLUMNS = (
+    _ASSISTANTS.id,
+    _ASSISTANTS.owner_id,
+    _ASSISTANTS.name,
+    _ASSISTANTS.model,
+    _ASSISTANTS.instructions,
+    _ASSISTANTS.assistant_type,
+    _ASSISTANTS.is_secretary,
+    _ASSISTANTS.description,
+    _ASSISTANTS.created_at,
+    _ASSISTANTS.updated_at,
+)
+
+
+def _columns(assistant: Assistant) -> dict[str, Any]:
+    return {
+        "id": assistant.id,
+        "owner_id": assistant.owner_id,
+        "name": assistant.name,
+        "model": assistant.model,
+        "instructions": assistant.instructions,
+        "assistant_type": assistant.assistant_type.value,
+        "is_secretary": assistant.is_secretary,
+        "description": assistant.description,
+        "created_at": assistant.created_at,
+        "updated_at": assistant.updated_at,
+    }
+
+
+async def _attach(connection: AsyncConnection, assistant: Assistant) -> None:
+    """The assistant's tool rows, in its order; the caller has removed any earlier ones."""
+    if assistant.tool_ids:
+        rows = [{"assistant_id": assistant.id, "tool_id": t, "position": i} for i, t in enumerate(assistant.tool_ids)]
+        await connection.execute(insert(AssistantToolRow), rows)
+
+
+def _conditions(owner: bool, secretary: bool, query: bool) -> list[ColumnElement[bool]]:
+    """The filters in force, on named parameters."""
+    conditions: list[ColumnElement[bool]] = []
+    if owner:
+        conditions.append(_ASSISTANTS.owner_id == bindparam("owner_id"))
+    if secretary:
+        conditions.append(_ASSISTANTS.is_secretary == bindparam("is_secretary"))
+    if query:
+        pattern = bindparam("pattern", type_=String)
+        conditions.append(
+            or_(func.lower(_ASSISTANTS.name).like(pattern), func.lower(_ASSISTANTS.description).like(pattern))
         )
-        tool_ids = await self._tool_ids([r.id for r in rows])
-        return Page([_assistant(r, tool_ids[r.id]) for r in rows], total, page.limit, page.offset)
+    return conditions
+
+
+@lru_cache(maxsize=8)
+def _page_statement(owner: bool, secretary: bool, query: bool) -> Select[Any]:
+    """Built once per combination of filters: SQLAlchemy then reuses its cache key and compiled form."""
+    page = (
+        select(*_PAGE_COLUMNS, func.count().over().label("total"))
+        .where(*_conditions(owner, secretary, query))
+        .order_by(_ASSISTANTS.created_at, _ASSISTANTS.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    tools = AssistantToolRow.__table__.c
+    return (
+        select(page, tools.tool_id)
+        .outerjoin(AssistantToolRow, tools.assistant_id == page.c.id)
+        .order_by(page.c.created_at, page.c.id, tools.position)
+    )
+
+
+@lru_cache(maxsize=8)
+def _count_statement(owner: bool, secretary: bool, query: bool) -> Select[Any]:
+    return select(func.count()).select_from(AssistantRow).where(*_conditions(owner, secretary, query))
 
 
 class SqlToolRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._rows = _ToolRows(session=session, auto_expunge=False, auto_refresh=False)
 
     async def get(self, tool_id: UUID) -> Tool | None:
         row = await self._session.get(ToolRow, tool_id)
@@ -172,7 +250,5 @@ class SqlToolRepository:
         await self._session.execute(delete(ToolRow).where(ToolRow.id == tool_id))
 
     async def list(self, page: PageRequest) -> Page[Tool]:
-        rows, total = await self._rows.get_many_and_count(
-            LimitOffset(page.limit, page.offset), OrderBy("created_at", "asc")
-        )
+        rows, total = await page_of(self._session, select(ToolRow).order_by(ToolRow.created_at, ToolRow.id), page)
         return Page([_tool(r) for r in rows], total, page.limit, page.offset)
