@@ -31,7 +31,14 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def run(host: str, port: int, workers: int, reload: bool) -> None:
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds a SIGTERM waits for requests in flight to finish before they are cut off.",
+)
+def run(host: str, port: int, workers: int, reload: bool, graceful_timeout: int) -> None:
     """Serve the API with uvicorn (uvloop and httptools)."""
     _settings()  # fail here, clearly, on bad settings
     uvicorn.run(
@@ -45,6 +52,7 @@ def run(host: str, port: int, workers: int, reload: bool) -> None:
         http="httptools",
         access_log=False,  # the app writes one structured line per request itself
         proxy_headers=False,  # client addresses come from ASSISTME_TRUSTED_PROXIES, not from uvicorn
+        timeout_graceful_shutdown=graceful_timeout,  # else a request that never ends holds the shutdown forever
     )
 
 
@@ -97,6 +105,7 @@ def _in_container(work: Callable[[Any], Awaitable[T]]) -> T:
     from advanced_alchemy.exceptions import AdvancedAlchemyError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from assistme.core.shared.errors import Unavailable
     from assistme.ioc import make_container
 
     async def go() -> T:
@@ -109,7 +118,7 @@ def _in_container(work: Callable[[Any], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(go())
-    except (SQLAlchemyError, AdvancedAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, AdvancedAlchemyError, OSError, Unavailable) as exc:
         # A missing or unmigrated database is the usual cause: say so in one line, not a traceback.
         raise click.ClickException(
             f"the database failed: {_root_cause(exc)} (is it reachable, and migrated with `assistme db upgrade`?)"

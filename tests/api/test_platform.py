@@ -106,6 +106,15 @@ async def test_ready_checks_the_database_and_redis_when_served(client: Client, s
     assert response.json() == {"status": "ready", "checks": expected}
 
 
+async def test_an_unreachable_database_answers_503_problems_not_500(settings: Settings) -> None:
+    async with running(msgspec.structs.replace(settings, database_url=UNREACHABLE_PG)) as client:
+        response = await client.post("/api/v1/auth/register", json={"email": "a@example.com", "password": PASSWORD})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) > 0
+    assert response.json()["detail"] == "the database is unreachable"
+
+
 async def test_ready_is_503_naming_an_unreachable_database(settings: Settings) -> None:
     async with running(msgspec.structs.replace(settings, database_url=UNREACHABLE_PG)) as client:
         response = await client.get("/api/v1/ready")

@@ -22,6 +22,7 @@ from assistme.core.conversations.ports import TaskRepository
 from assistme.core.conversations.task_runner import CRASHED
 from assistme.core.identity.entities import Role
 from assistme.core.integrations.ports import Providers
+from assistme.core.shared.errors import StoreUnavailable
 from assistme.core.shared.uow import UnitOfWork
 from tests.support.accounts import Account, signup
 from tests.support.apps import running
@@ -242,6 +243,41 @@ async def test_a_task_that_hits_an_unexpected_error_fails_once(settings: Setting
         world.hands.clock.advance(301)
         assert await world.hands.sweep_tasks() == 0  # not handed to another worker to crash again
         assert len(world.llm.requests) == 1
+
+
+class LostDatabase:
+    """The database going away under the first tool call: from then on nothing can be recorded."""
+
+    def __init__(self) -> None:
+        self.gone = True
+
+    def get(self, name: str) -> Any:
+        if self.gone:
+            self.gone = False
+            raise StoreUnavailable("the database is unreachable")
+        raise AssertionError("the retry asks the model again before any tool")
+
+
+class Outage(Provider):
+    @provide(scope=Scope.APP)
+    def providers(self) -> Providers:
+        return LostDatabase()  # type: ignore[return-value]
+
+
+async def test_a_task_that_loses_the_database_is_tried_again_not_failed(settings: Settings, llm: FakeLlm) -> None:
+    async for world in open_world(with_model(settings, llm), llm, Outage()):
+        ann = await signup(world.client)
+        task = (await world.submit(ann, await world.assistant(ann, "calendar"))).json()
+        world.llm.call_tool("calendar", {"action": "list_events"})
+        with pytest.raises(StoreUnavailable):  # the worker's message fails; the task keeps its lease
+            await world.hands.run_tasks()
+        assert (await world.task(ann, task["id"]))["status"] == "processing"
+        world.hands.clock.advance(301)
+        assert await world.hands.sweep_tasks() == 1
+        world.llm.reply("Nothing today.")
+        assert await world.hands.run_tasks() == ["completed"]
+        done = await world.task(ann, task["id"])
+        assert (done["status"], done["attempts"], done["result"]) == ("completed", 2, "Nothing today.")
 
 
 async def test_a_long_sub_assistant_keeps_the_task_from_running_twice(world: World) -> None:

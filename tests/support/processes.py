@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -42,13 +43,30 @@ def cli(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.Complete
     return done
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `assistme run`: a test may signal its process itself (SIGTERM during requests, say)."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextmanager
 def serving(env: dict[str, str], cwd: Path) -> Iterator[str]:
     """`assistme run` on a free port; answers its base URL once /api/v1/health does."""
+    with launched(env, cwd) as server:
+        yield server.base
+
+
+@contextmanager
+def launched(env: dict[str, str], cwd: Path, *options: str) -> Iterator[Server]:
+    """`assistme run` on a free port, once /api/v1/health answers; stopped with SIGTERM unless it already exited,
+    and asserted to have shut down cleanly."""
     port, log = free_port(), cwd / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [ASSISTME, "run", "--port", str(port)], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+            [ASSISTME, "run", "--port", str(port), *options], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -57,7 +75,7 @@ def serving(env: dict[str, str], cwd: Path) -> Iterator[str]:
                 assert process.poll() is None, f"assistme run exited: {log.read_text()}"
                 assert time.monotonic() < deadline, f"assistme run never answered: {log.read_text()}"
                 time.sleep(0.1)
-            yield base
+            yield Server(base, process, log)
         finally:
             process.terminate()
             process.wait(timeout=DEADLINE)

@@ -7,13 +7,28 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from assistme.adapters.persistence.outage import BoundedPool, translate_outages
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+
+def make_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 10, pool_timeout: float = 10.0, **kwargs: Any
+) -> AsyncEngine:
+    """PostgreSQL: no pre-ping (a dead connection is invalidated on its first error, which answers 503); a request
+    waits at most ``pool_timeout`` seconds for a free connection, and as long again for a new one to connect."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=20, max_overflow=10, **kwargs)
+    engine = create_async_engine(
+        url,
+        poolclass=BoundedPool,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        connect_args={"timeout": pool_timeout},
+        **kwargs,
+    )
+    return translate_outages(engine)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -25,7 +25,7 @@ from assistme.core.conversations.policy import AgentPolicy
 from assistme.core.conversations.redaction import redact, redact_text
 from assistme.core.conversations.toolbox import Caller, ToolBox, ToolOutcome
 from assistme.core.integrations.ports import ParamsChecker
-from assistme.core.shared.errors import ModelFailed, Unavailable
+from assistme.core.shared.errors import ModelFailed, StoreUnavailable, Unavailable
 from assistme.core.shared.uow import UnitOfWork
 
 _FUNCTION_NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -198,6 +198,8 @@ class AgentLoop:
         turns, answer = [Turn("system", other.instructions), Turn("user", question)], Reply("")
         try:
             await self._run(answer, deeper, other, turns, listener=Listener(on_call=listener.on_call), budget=budget)
+        except StoreUnavailable:
+            raise
         except (Unavailable, ModelFailed) as failed:
             return ToolOutcome(record, error=f"{other.name} could not answer: {failed.detail}", tokens=answer.tokens)
         return ToolOutcome(record, {"assistant": other.name, "answer": answer.content}, tokens=answer.tokens)

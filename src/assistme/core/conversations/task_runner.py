@@ -18,7 +18,7 @@ from assistme.core.conversations.toolbox import Caller
 from assistme.core.identity.ports import UserRepository
 from assistme.core.identity.principal import Principal
 from assistme.core.shared.clock import Clock
-from assistme.core.shared.errors import Conflict, DomainError
+from assistme.core.shared.errors import Conflict, DomainError, StoreUnavailable
 from assistme.core.shared.uow import UnitOfWork
 from assistme.core.webhooks.ports import Events
 
@@ -54,7 +54,8 @@ class RunTask:
     one's task goes back to the queue when the lease runs out. Only the attempt that holds the task writes the
     outcome, and the owner hears of it once. A failing model fails the task with the reason (a failing tool is an
     answer the model reads), and so does an error nobody foresaw, at once: run again, it would repeat the tools'
-    effects and most likely fail the same way. A worker that dies is retried up to the attempt limit."""
+    effects and most likely fail the same way. A worker that dies, or loses the database, is retried up to the
+    attempt limit."""
 
     tasks: TaskRepository
     users: UserRepository
@@ -82,6 +83,8 @@ class RunTask:
             except Superseded:
                 await self.uow.rollback()
                 return None
+            except StoreUnavailable:  # no outcome can be written either: the lease hands the task back later
+                raise
             except DomainError as failed:  # no model, the model failing, the assistant gone
                 await self.uow.rollback()
                 task.status, task.error = TaskStatus.FAILED, failed.detail

@@ -36,7 +36,7 @@ from assistme.core.integrations.ports import ParamsChecker, Providers
 from assistme.core.scheduling.entities import JobSpec, JobType, MisfirePolicy
 from assistme.core.scheduling.jobs import CreateJob
 from assistme.core.shared.clock import Clock
-from assistme.core.shared.errors import DomainError
+from assistme.core.shared.errors import DomainError, StoreUnavailable
 from assistme.core.shared.uow import UnitOfWork
 from assistme.core.shared.zones import check_timezone
 
@@ -87,6 +87,8 @@ class ToolBox:
             return ToolOutcome(call, await self._local(caller, tool.tool_type, arguments))
         except ToolFailed as failed:
             return ToolOutcome(call, error=failed.message)
+        except StoreUnavailable:  # not the tool's answer: the whole reply or task stops and is tried again
+            raise
         except DomainError as refused:  # no connection, missing scopes, a dead grant, a bad time zone...
             return ToolOutcome(call, error=refused.detail)
 

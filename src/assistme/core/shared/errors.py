@@ -70,6 +70,10 @@ class Unavailable(DomainError):
         self.retry_after = retry_after
 
 
+class StoreUnavailable(Unavailable):
+    """Our own database is away: nothing can be recorded, so work stops and is tried again once it is back."""
+
+
 class BadRequest(DomainError):
     """A request that can never succeed as sent, and names no field (a spent OAuth state, say)."""
 
