@@ -1,4 +1,5 @@
-"""The outermost layer: a request id on every response and one structured log line per request."""
+"""The outermost layer: a request id on every response, one structured log line and one analytics record per
+request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistme.core.analytics.buffer import CallBuffer
+from assistme.core.analytics.entities import UNMATCHED
+
 log = logging.getLogger("assistme.requests")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what a log line and a header can carry safely
 
@@ -18,9 +22,11 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what a log line and a head
 class RequestLog:
     """Wraps the whole app (404s and 405s included), so nothing escapes the id and the log line."""
 
-    def __init__(self, app: ASGIApp, enabled: bool = True) -> None:
+    def __init__(self, app: ASGIApp, enabled: bool = True, calls: CallBuffer | None = None) -> None:
         self._app = app
         self._enabled = enabled
+        self.calls = calls
+        """Where each request is recorded for analytics (set when the app starts with analytics on)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -45,6 +51,20 @@ class RequestLog:
         finally:
             if self._enabled:
                 self._log(scope, request_id, status, started)
+            if self.calls is not None:
+                self._record(self.calls, scope, status, started)
+
+    @staticmethod
+    def _record(calls: CallBuffer, scope: Any, status: int, started: float) -> None:
+        # The hot path: a tuple appended to a list, nothing else. The route template, never the raw path.
+        principal = scope.get("user")
+        calls.record(
+            scope.get("path_template") or UNMATCHED,
+            scope["method"],
+            status,
+            (time.perf_counter() - started) * 1000,
+            None if principal is None else principal.user_id,
+        )
 
     @staticmethod
     def _log(scope: Any, request_id: str, status: int, started: float) -> None:
