@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from assistme.api.access import SECURED
 from assistme.api.assistants.schemas import AssistantIn, AssistantOut, AssistantPatch
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -46,7 +47,7 @@ class AssistantController(Controller):
         page = await list_assistants(principal, is_secretary, q, PageRequest(limit, offset))
         return PageOut.of(page, AssistantOut.of)
 
-    @post(status_code=201, summary="Create an assistant owned by the caller")
+    @post(status_code=201, summary="Create an assistant owned by the caller", opt=IDEMPOTENT)
     @inject
     async def create(
         self, data: JSONBody[AssistantIn], principal: FromDishka[Principal], create: FromDishka[CreateAssistant]

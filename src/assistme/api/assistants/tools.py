@@ -8,6 +8,7 @@ from litestar.params import FromPath, JSONBody
 
 from assistme.api.access import SECURED
 from assistme.api.assistants.schemas import ToolIn, ToolOut, ToolPatch
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -28,7 +29,7 @@ class ToolController(Controller):
     ) -> PageOut[ToolOut]:
         return PageOut.of(await list_tools(PageRequest(limit, offset)), ToolOut.of)
 
-    @post(status_code=201, summary="Add a tool (admin)", responses=responses(403, 409))
+    @post(status_code=201, summary="Add a tool (admin)", responses=responses(403, 409), opt=IDEMPOTENT)
     @inject
     async def create(
         self, data: JSONBody[ToolIn], principal: FromDishka[Principal], create: FromDishka[CreateTool]

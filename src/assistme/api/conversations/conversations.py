@@ -16,6 +16,7 @@ from assistme.api.conversations.schemas import (
     MessageIn,
     MessageOut,
 )
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -48,7 +49,11 @@ class ConversationController(Controller):
     ) -> PageOut[ConversationOut]:
         return PageOut.of(await conversations(principal, PageRequest(limit, offset)), ConversationOut.of)
 
-    @post(status_code=201, summary="Start a conversation (with the secretary unless assistant_id is given)")
+    @post(
+        status_code=201,
+        summary="Start a conversation (with the secretary unless assistant_id is given)",
+        opt=IDEMPOTENT,
+    )
     @inject
     async def create(
         self, data: JSONBody[ConversationIn], principal: FromDishka[Principal], create: FromDishka[CreateConversation]
@@ -91,6 +96,7 @@ class ConversationController(Controller):
         "or not configured). Calendar and mail writes come back as pending actions to confirm. One reply at a time "
         "per conversation: a message sent while another is being answered is 409, and not stored.",
         responses=responses(404, 409, 422, 429, 502, 503),
+        opt=IDEMPOTENT,
     )
     @inject
     async def send(

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from assistme.api.access import SECURED
 from assistme.api.conversations.task_schemas import TaskIn, TaskOut
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -38,6 +39,7 @@ class TaskController(Controller):
         status_code=202,
         summary="Hand a task to an assistant (the secretary unless assistant_id is given); a worker runs it",
         responses=responses(409, 422, 429),
+        opt=IDEMPOTENT,
     )
     @inject
     async def submit(

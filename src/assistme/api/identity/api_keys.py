@@ -7,6 +7,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from assistme.api.access import SECURED
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.identity.admin_schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from assistme.api.identity.auth import NO_STORE
 from assistme.api.ids import parse_id
@@ -22,7 +23,12 @@ class ApiKeyController(Controller):
     tags = ["api keys"]
     security = SECURED
 
-    @post(status_code=201, summary="Create a key; the answer is the only time it is shown", responses=responses(403))
+    @post(
+        status_code=201,
+        summary="Create a key; the answer is the only time it is shown",
+        responses=responses(403),
+        opt=IDEMPOTENT,
+    )
     @inject
     async def create(
         self, data: JSONBody[ApiKeyCreate], principal: FromDishka[Principal], create: FromDishka[CreateApiKey]

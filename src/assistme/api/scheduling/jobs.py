@@ -10,6 +10,7 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from assistme.api.access import SECURED
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -41,7 +42,7 @@ class JobController(Controller):
     ) -> PageOut[JobOut]:
         return PageOut.of(await list_jobs(principal, PageRequest(limit, offset)), JobOut.of)
 
-    @post(status_code=201, summary="Create a cron or one-off job", responses=responses(409, 422))
+    @post(status_code=201, summary="Create a cron or one-off job", responses=responses(409, 422), opt=IDEMPOTENT)
     @inject
     async def create(
         self, data: JSONBody[JobIn], principal: FromDishka[Principal], create: FromDishka[CreateJob]

@@ -7,6 +7,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from assistme.api.access import SECURED
+from assistme.api.idempotency import IDEMPOTENT
 from assistme.api.ids import parse_id
 from assistme.api.openapi import responses
 from assistme.api.pagination import Limit, Offset, PageOut
@@ -49,6 +50,7 @@ class WebhookController(Controller):
         status_code=201,
         summary="Add a webhook; the answer carries its secret, shown this once",
         responses=responses(409, 422),
+        opt=IDEMPOTENT,
     )
     @inject
     async def create(

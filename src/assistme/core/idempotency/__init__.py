@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried POST that creates something answers what the first one answered."""
