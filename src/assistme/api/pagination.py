@@ -14,7 +14,9 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size, 1 to 100")]
-Offset = Annotated[int, Parameter(ge=0, description="How many items to skip")]
+MAX_OFFSET = 1_000_000_000
+"""Far past any real list, and within every database's integers: a larger offset is 422, never a 500."""
+Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many items to skip, at most 10^9")]
 
 
 class PageOut(msgspec.Struct, Generic[T]):

@@ -73,7 +73,7 @@ class UserSecretaryController(Controller):
     ) -> SecretaryOut:
         return SecretaryOut.of(await theirs.get(principal, parse_id(user_id, "user")))
 
-    @put(summary="Link a user's secretary (admin, or API key with users:write)", responses=responses(403))
+    @put(summary="Link a user's secretary (admin, or API key with users:write)", responses=responses(403, 404))
     @inject
     async def link(
         self,

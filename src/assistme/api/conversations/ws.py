@@ -20,6 +20,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from assistme.api.conversations.schemas import MessageOut
+from assistme.api.inputs import NUL, NUL_MESSAGE
 from assistme.api.problems import status_of
 from assistme.core.conversations.chat import Exchange, SendMessage
 from assistme.core.conversations.entities import Message, MessageRole
@@ -104,6 +105,9 @@ async def agent_socket(socket: WebSocket[Any, Any, Any]) -> None:
             return
         if not isinstance(frame, MessageFrame) or not 0 < len(frame.content) <= MAX_CONTENT:
             await peer.send("error", status=422, detail=f"content must hold 1 to {MAX_CONTENT} characters")
+            continue
+        if NUL in frame.content:  # as over HTTP (api/inputs.py): PostgreSQL cannot store it
+            await peer.send("error", status=422, detail=f"content {NUL_MESSAGE}")
             continue
         exchange = await _converse(container, peer, principal, frame)
         if exchange is None or peer.gone:

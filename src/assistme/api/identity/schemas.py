@@ -9,12 +9,13 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from assistme.core.identity.credentials import MAX_PASSWORD, MIN_PASSWORD
+from assistme.core.identity.credentials import BLANKS, EMAIL_FORM, MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
 from assistme.core.identity.entities import Location, TokenPair, User
 from assistme.core.identity.profile import ProfileChanges
 
 Password = Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
-Email = Annotated[str, msgspec.Meta(max_length=320)]  # the core checks the form after trimming
+# The form the core checks after trimming, blanks allowed around it.
+Email = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL, pattern=f"^[{BLANKS}]*{EMAIL_FORM}[{BLANKS}]*$")]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]

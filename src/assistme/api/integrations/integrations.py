@@ -62,7 +62,11 @@ class IntegrationController(Controller):
     ) -> AuthorizationOut:
         return AuthorizationOut(await start(principal, provider, data.return_url))
 
-    @delete("/{connection_id:str}", summary="Revoke at the provider (best effort) and delete the connection")
+    @delete(
+        "/{connection_id:str}",
+        summary="Revoke at the provider (best effort) and delete the connection",
+        responses=responses(404),
+    )
     @inject
     async def disconnect(
         self, connection_id: FromPath[str], principal: FromDishka[Principal], disconnect: FromDishka[Disconnect]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -9,10 +10,11 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from assistme.core.webhooks.entities import Delivery, Endpoint, EndpointChanges, EndpointSpec
+from assistme.core.webhooks.entities import CATALOG, Delivery, Endpoint, EndpointChanges, EndpointSpec
 
 Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-EventList = Annotated[list[Annotated[str, msgspec.Meta(max_length=60)]], msgspec.Meta(min_length=1, max_length=20)]
+EventName = Annotated[str, msgspec.Meta(max_length=60, pattern=f"^({'|'.join(map(re.escape, CATALOG))})$")]
+EventList = Annotated[list[EventName], msgspec.Meta(min_length=1, max_length=20)]
 Description = Annotated[str, msgspec.Meta(max_length=500)]
 
 
