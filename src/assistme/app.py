@@ -12,6 +12,8 @@ from taskiq import InMemoryBroker
 from assistme import __version__
 from assistme.adapters.taskiq.broker import make_broker
 from assistme.api.access import AccessPolicy, access_guard
+from assistme.api.analytics.api_calls import AnalyticsController
+from assistme.api.analytics.metrics import metrics_controller, metrics_middleware
 from assistme.api.assistants.assistants import AssistantController
 from assistme.api.assistants.secretaries import SecretaryController, UserSecretaryController
 from assistme.api.assistants.tools import ToolController
@@ -19,18 +21,21 @@ from assistme.api.briefing.briefing import DashboardController, NewsController, 
 from assistme.api.conversations.conversations import ConversationController
 from assistme.api.conversations.tasks import TaskController
 from assistme.api.conversations.ws import agent_socket
+from assistme.api.idempotency import IdempotencyPlugin
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
 from assistme.api.identity.auth import AuthController
 from assistme.api.identity.google import GoogleSignInController
 from assistme.api.identity.sessions import SessionController
 from assistme.api.identity.users import MeController
+from assistme.api.inputs import input_guard
 from assistme.api.integrations.calendar import CalendarCredentialsController, CalendarEventsController
 from assistme.api.integrations.integrations import IntegrationCallbackController, IntegrationController
-from assistme.api.openapi import PlatformErrors, openapi_config
+from assistme.api.openapi import PlatformErrors, StrictBodies, openapi_config
 from assistme.api.platform import PlatformController, scalar_bundle
 from assistme.api.problems import HANDLERS
 from assistme.api.requests import RequestLog
+from assistme.api.routing import TruthfulOptions
 from assistme.api.scheduling.inbox import InboxController
 from assistme.api.scheduling.jobs import JobController
 from assistme.api.scheduling.telegram import MyTelegramController, TelegramController
@@ -41,6 +46,7 @@ from assistme.core.shared.errors import Unauthenticated
 from assistme.due_work import DueWorkLoop
 from assistme.ioc import Queueing, make_container
 from assistme.logs import configure_logging
+from assistme.recording import ApiCallRecording
 from assistme.tasks import register_tasks
 
 
@@ -74,8 +80,11 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         register_tasks(broker)
         setup_taskiq_dishka(container, broker)
     due_work = DueWorkLoop(container, settings.scheduler_poll_interval, settings.scheduler_sweep_interval)
+    recording = ApiCallRecording(container, settings.analytics_flush_interval)
 
     async def start_background() -> None:
+        if settings.analytics_enabled:
+            await recording.start(request_log)
         if settings.embedded:
             await broker.startup()
         # Served, the API only sends: starting a Redis broker declares the workers' consumer group, which needs
@@ -84,6 +93,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             await due_work.start()
 
     async def stop_background() -> None:
+        await recording.stop()  # the records still waiting are written
         await due_work.stop()
         if isinstance(broker, InMemoryBroker):
             await broker.wait_all()  # runs started here finish before their container closes
@@ -118,12 +128,15 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             WeatherController,
             NewsController,
             DashboardController,
+            AnalyticsController,
+            *([metrics_controller(settings.metrics_token)] if settings.metrics_enabled else []),
             agent_socket,
         ],
-        guards=[access_guard],
+        guards=[access_guard, input_guard],  # who first, then what they sent
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(settings.static_dir, __version__),
-        plugins=[PlatformErrors()],
+        plugins=[PlatformErrors(), StrictBodies(), TruthfulOptions(), IdempotencyPlugin()],
+        middleware=[metrics_middleware()] if settings.metrics_enabled else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,
@@ -132,5 +145,5 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
         debug=False,
     )
     setup_dishka(container, app)
-    app.asgi_handler = RequestLog(app.asgi_handler, settings.log_requests)
+    app.asgi_handler = request_log = RequestLog(app.asgi_handler, settings.log_requests)
     return app

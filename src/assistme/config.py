@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/assistme.db"
+    database_pool_size: int = 20  # PostgreSQL connections each process keeps open
+    database_max_overflow: int = 10  # more it may open under load, closed again when returned
+    database_pool_timeout: float = 10.0  # seconds a request waits for a connection (and to connect) before 503
     redis_url: str | None = None
     redis_key_prefix: str = "assistme:"
     secret_key: str = DEV_SECRET
@@ -53,6 +56,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     static_dir: str = "./var/static"
     log_level: str = "INFO"
     log_requests: bool = True
+    analytics_enabled: bool = True  # per-request records for GET /analytics/api-calls, written in batches
+    analytics_flush_interval: float = 5.0  # seconds between two writes of the records waiting
+    analytics_batch_size: int = 1000  # this many waiting records start a write before the interval ends
+    analytics_buffer_size: int = 100_000  # records waiting beyond this are dropped (and counted)
+    metrics_enabled: bool = False  # Prometheus metrics at /metrics
+    metrics_token: str | None = None  # the bearer token /metrics requires; required in production
     scheduler_in_process: bool | None = None  # None: on in the embedded setup, off in the served one
     scheduler_poll_interval: float = 0.5
     scheduler_sweep_interval: float = 5.0
@@ -105,7 +114,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     news_max_bytes: int = 2 * 1024 * 1024
     news_items_per_feed: int = 50
     dashboard_section_timeout: float = 20.0
-    retention_days: int = 90  # job runs, webhook deliveries and read notifications older than this are pruned
+    retention_days: int = 90  # job runs, webhook deliveries, read notifications and analytics older are pruned
+    idempotency_retention_hours: int = 24  # how long a kept answer is replayed for its Idempotency-Key
+    idempotency_lease_seconds: int = 600  # an unfinished claim older than this is presumed dead and taken over
     webhooks_allow_private: bool = False  # development and tests only: receivers on private addresses
     webhook_timeout: float = 15.0
     webhook_retry_schedule: list[int] = msgspec.field(default_factory=lambda: list(DEFAULT_SCHEDULE))
@@ -145,6 +156,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             # else a slow Telegram answer outlives the lease and the sweeper hands the run to a second worker
             raise ValueError(f"{PREFIX}RUN_LEASE_SECONDS must be longer than {PREFIX}TELEGRAM_TIMEOUT")
         _check_webhooks(self.webhook_retry_schedule, self.webhook_timeout, self.webhook_failure_window)
+        _check_analytics(self)
+        _check_idempotency(self.idempotency_retention_hours, self.idempotency_lease_seconds)
+        _check_pool(self.database_pool_size, self.database_max_overflow, self.database_pool_timeout)
         for entry in self.oauth_return_urls:
             try:
                 AllowedReturn.parse(entry)
@@ -187,6 +201,7 @@ _OPTIONAL = {
     "llm_model",
     "openai_api_key",
     "openai_model",
+    "metrics_token",
 }
 _LIMITS = (
     "rate_limit_default",
@@ -219,6 +234,29 @@ def _check_webhooks(schedule: list[int], timeout: float, failure_window: int) ->
         raise ValueError(f"{PREFIX}WEBHOOK_RETRY_SCHEDULE must list positive seconds, like 5,300,1800")
     if timeout <= 0 or failure_window <= 0:
         raise ValueError(f"{PREFIX}WEBHOOK_TIMEOUT and {PREFIX}WEBHOOK_FAILURE_WINDOW must be positive")
+
+
+def _check_analytics(settings: Settings) -> None:
+    if settings.analytics_flush_interval <= 0 or settings.analytics_batch_size < 1:
+        raise ValueError(f"{PREFIX}ANALYTICS_FLUSH_INTERVAL and {PREFIX}ANALYTICS_BATCH_SIZE must be positive")
+    if settings.analytics_buffer_size < settings.analytics_batch_size:
+        raise ValueError(f"{PREFIX}ANALYTICS_BUFFER_SIZE must be at least {PREFIX}ANALYTICS_BATCH_SIZE")
+    if settings.environment == "production" and settings.metrics_enabled and not settings.metrics_token:
+        # /metrics tells anyone who can reach it the routes, the traffic and the backlog
+        raise ValueError(f"{PREFIX}METRICS_TOKEN must be set in production when {PREFIX}METRICS_ENABLED is on")
+
+
+def _check_idempotency(retention_hours: int, lease_seconds: int) -> None:
+    if retention_hours < 1 or lease_seconds < 1:
+        raise ValueError(f"{PREFIX}IDEMPOTENCY_RETENTION_HOURS and {PREFIX}IDEMPOTENCY_LEASE_SECONDS must be positive")
+
+
+def _check_pool(size: int, overflow: int, timeout: float) -> None:
+    if size < 1 or overflow < 0 or timeout <= 0:
+        raise ValueError(
+            f"{PREFIX}DATABASE_POOL_SIZE must be at least 1, {PREFIX}DATABASE_MAX_OVERFLOW at least 0 and "
+            f"{PREFIX}DATABASE_POOL_TIMEOUT positive"
+        )
 
 
 def _check_feeds(feeds: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -27,6 +28,7 @@ from assistme.adapters.google.registry import RegisteredProviders
 from assistme.adapters.google.sign_in import GoogleOpenId
 from assistme.adapters.http.telegram import TelegramBotApi
 from assistme.adapters.llm.openai_chat import ConfiguredModels, OpenAiChat
+from assistme.adapters.persistence.api_calls import SqlApiCallStore
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.assistants import SqlAssistantRepository, SqlToolRepository
 from assistme.adapters.persistence.channels import SqlOutwardChannels
@@ -36,8 +38,10 @@ from assistme.adapters.persistence.conversations import (
     SqlMessageRepository,
     SqlPendingActionRepository,
 )
+from assistme.adapters.persistence.due_work import SqlDueWork
 from assistme.adapters.persistence.engine import make_engine
 from assistme.adapters.persistence.history import SqlHistory
+from assistme.adapters.persistence.idempotency import SqlIdempotencyStore
 from assistme.adapters.persistence.jobs import SqlJobRepository, SqlRunRepository
 from assistme.adapters.persistence.notifications import SqlLinkCodeRepository, SqlNotificationRepository
 from assistme.adapters.persistence.oauth_states import SqlAuthorizationRepository, SqlSignInStates
@@ -52,6 +56,7 @@ from assistme.adapters.persistence.webhooks import SqlEndpointRepository
 from assistme.adapters.security.digests import HmacDigest, derive_key
 from assistme.adapters.security.keyring import FernetKeyring, development_key
 from assistme.adapters.security.passwords import Argon2Hasher
+from assistme.adapters.security.sealing import FernetSealer
 from assistme.adapters.security.tokens import JwtAccessTokens
 from assistme.adapters.taskiq.broker import make_broker
 from assistme.adapters.taskiq.queue import TaskiqRunQueue, TaskiqTaskQueue, TaskiqWebhookQueue
@@ -59,6 +64,10 @@ from assistme.adapters.validation.json_schema import JsonSchemaChecker
 from assistme.adapters.webhooks.guard import AddressGuard as WebhookAddressGuard
 from assistme.adapters.webhooks.sender import HttpWebhookSender
 from assistme.config import Settings
+from assistme.core.analytics.api_calls import FlushApiCalls, ReportApiCalls
+from assistme.core.analytics.buffer import CallBuffer
+from assistme.core.analytics.due_work import MeasureDueWork
+from assistme.core.analytics.ports import ApiCallStore, DueWork
 from assistme.core.assistants.assistants import (
     AttachTool,
     CreateAssistant,
@@ -103,6 +112,8 @@ from assistme.core.conversations.task_runner import RunTask, SweepTasks
 from assistme.core.conversations.tasks import EnqueueTask, GetTask, ListTasks, SubmitTask
 from assistme.core.conversations.toolbox import ToolBox
 from assistme.core.housekeeping.retention import History, PruneHistory, RetentionPolicy
+from assistme.core.idempotency.keys import IdempotencyKeys, IdempotencyPolicy
+from assistme.core.idempotency.ports import AnswerSealer, IdempotencyStore
 from assistme.core.identity.account import ChangePassword, DeleteAccount
 from assistme.core.identity.admin_users import CreateUser, DeleteUser, GetUser, ListUsers, UpdateUser, UserByTelegram
 from assistme.core.identity.api_keys import CreateApiKey, DeleteApiKey, ListApiKeys
@@ -171,6 +182,7 @@ from assistme.core.scheduling.rules import SchedulingPolicy
 from assistme.core.scheduling.runs import ListRuns, PreviewRuns, RunJobNow
 from assistme.core.scheduling.telegram_link import IssueTelegramLinkCode, LinkTelegramChat, UnlinkTelegramChat
 from assistme.core.shared.clock import Clock, SystemClock
+from assistme.core.shared.errors import Unavailable
 from assistme.core.shared.readiness import CheckReadiness, Probe
 from assistme.core.shared.returns import AllowedReturn, ReturnAllowList
 from assistme.core.shared.uow import UnitOfWork
@@ -200,7 +212,12 @@ from assistme.core.webhooks.ports import (
 class Persistence(Provider):
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout,
+        )
         yield engine
         await engine.dispose()
 
@@ -210,8 +227,11 @@ class Persistence(Provider):
 
     @provide(scope=Scope.REQUEST)
     async def session(self, maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-        async with maker() as session:
-            yield session
+        # Closing rolls back what was not committed; on a connection the server dropped after the answer was decided
+        # that fails as Unavailable. The pool has invalidated the connection already: nothing is left to report.
+        with contextlib.suppress(Unavailable):
+            async with maker() as session:
+                yield session
 
     uow = provide(SqlUnitOfWork, scope=Scope.REQUEST, provides=UnitOfWork)
     users = provide(SqlUserRepository, scope=Scope.REQUEST, provides=UserRepository)
@@ -610,13 +630,51 @@ class Conversations(Provider):
     )
 
 
+class Analytics(Provider):
+    """The request records' buffer is one per process: the app fills it and its flusher empties it. A test passes
+    the buffer it shares between the app and its own flushes; otherwise one is made."""
+
+    def __init__(self, buffer: CallBuffer | None = None) -> None:
+        super().__init__()
+        self._buffer = buffer
+
+    @provide(scope=Scope.APP)
+    def buffer(self, settings: Settings) -> CallBuffer:
+        if self._buffer is not None:  # not `or`: an empty buffer is falsy
+            return self._buffer
+        return CallBuffer(settings.analytics_batch_size, settings.analytics_buffer_size)
+
+    store = provide(SqlApiCallStore, scope=Scope.REQUEST, provides=ApiCallStore)
+    due_work = provide(SqlDueWork, scope=Scope.REQUEST, provides=DueWork)
+    use_cases = provide_all(FlushApiCalls, ReportApiCalls, MeasureDueWork, scope=Scope.REQUEST)
+
+
 class Housekeeping(Provider):
     history = provide(SqlHistory, scope=Scope.REQUEST, provides=History)
     prune = provide(PruneHistory, scope=Scope.REQUEST)
 
     @provide(scope=Scope.APP)
     def policy(self, settings: Settings) -> RetentionPolicy:
-        return RetentionPolicy(days=settings.retention_days)
+        return RetentionPolicy(days=settings.retention_days, idempotency_hours=settings.idempotency_retention_hours)
+
+
+class Idempotency(Provider):
+    """Claims and answers in short transactions of their own, never on a request's session."""
+
+    scope = Scope.APP
+    store = provide(SqlIdempotencyStore, provides=IdempotencyStore)
+    keys = provide(IdempotencyKeys)
+
+    @provide
+    def sealer(self, settings: Settings) -> AnswerSealer:
+        return FernetSealer(settings.encryption_keys or [development_key(settings.secret_key)])
+
+    @provide
+    def policy(self, settings: Settings) -> IdempotencyPolicy:
+        return IdempotencyPolicy(
+            retention=timedelta(hours=settings.idempotency_retention_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        )
 
 
 class Webhooks(Provider):
@@ -708,6 +766,8 @@ def core_providers(settings: Settings) -> list[Provider]:
         Conversations(),
         Webhooks(),
         Housekeeping(),
+        Idempotency(),
+        Analytics(),
         Queueing(),
     ]
 

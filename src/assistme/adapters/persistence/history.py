@@ -9,11 +9,13 @@ from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistme.adapters.persistence.models import (
+    IdempotencyKeyRow,
     JobRunRow,
     NotificationRow,
     OAuthStateRow,
     SignInStateRow,
     WebhookDeliveryRow,
+    api_calls,
 )
 from assistme.core.scheduling.entities import Delivery, RunStatus
 from assistme.core.webhooks.entities import DeliveryStatus
@@ -48,6 +50,12 @@ class SqlHistory:
     async def prune_states(self, now: datetime) -> int:
         oauth = await self._count(delete(OAuthStateRow).where(OAuthStateRow.expires_at < now))
         return oauth + await self._count(delete(SignInStateRow).where(SignInStateRow.expires_at < now))
+
+    async def prune_api_calls(self, before: datetime) -> int:
+        return await self._count(delete(api_calls).where(api_calls.c.minute < before))
+
+    async def prune_idempotency_keys(self, before: datetime) -> int:
+        return await self._count(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before))
 
     async def _count(self, stmt: Any) -> int:
         result = await self._session.execute(stmt.execution_options(synchronize_session=False))

@@ -12,16 +12,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+
+from assistme.core.analytics.histogram import BOUNDS_MS
 
 
 class UserRow(UUIDv7AuditBase):
@@ -340,3 +344,44 @@ class WebhookAttemptRow(UUIDv7AuditBase):
     response_status: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class IdempotencyKeyRow(UUIDv7AuditBase):
+    """A claimed Idempotency-Key, one per (principal, route, key); its id is new on every claim. The answer's body
+    is the keyring's ciphertext: it may hold what the first answer showed once."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("principal", "route", "key", name="uq_idempotency_keys_scope"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    principal: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    route: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    locked_until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    response_body: Mapped[str | None] = mapped_column(Text)
+
+
+LATENCY_COLUMNS = [f"le_{str(bound).replace('.', '_')}" for bound in BOUNDS_MS] + ["le_inf"]
+"""One count per latency bucket of the core's histogram, named by its upper bound in ms (``le_1_5``: over 1 ms,
+at most 1.5 ms); changing the buckets takes a migration."""
+
+api_calls = Table(
+    "api_calls",
+    orm_registry.metadata,
+    # One row per minute, route template and method; each API process adds its batches to it (an upsert).
+    # Written and read with SQL expressions only, so it has no ORM class.
+    Column("minute", DateTimeUTC(timezone=True), primary_key=True),
+    Column("route", String(255), primary_key=True),
+    Column("method", String(10), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("server_errors", Integer, nullable=False),
+    Column("client_errors", Integer, nullable=False),
+    *(Column(name, Integer, nullable=False) for name in LATENCY_COLUMNS),
+)

@@ -29,10 +29,19 @@ class History(Protocol):
         """OAuth and sign-in states that expired unused (a used one is deleted when it is taken)."""
         ...
 
+    async def prune_api_calls(self, before: datetime) -> int:
+        """Analytics: the per-minute API call histograms of minutes before ``before``."""
+        ...
+
+    async def prune_idempotency_keys(self, before: datetime) -> int:
+        """Idempotency keys claimed before ``before``, their kept answers with them (replays had stopped already)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
     days: int = 90
+    idempotency_hours: int = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,8 @@ class Pruned:
     deliveries: int
     notifications: int
     states: int
+    api_calls: int
+    idempotency_keys: int
 
 
 @dataclass(slots=True)
@@ -60,6 +71,10 @@ class PruneHistory:
             deliveries=await self.history.prune_deliveries(before),
             notifications=await self.history.prune_notifications(before),
             states=await self.history.prune_states(now),
+            api_calls=await self.history.prune_api_calls(before),
+            idempotency_keys=await self.history.prune_idempotency_keys(
+                now - timedelta(hours=self.policy.idempotency_hours)
+            ),
         )
         await self.uow.commit()
         return pruned
