@@ -3,7 +3,7 @@
 ``build_worker(settings)`` makes the broker (adapters/taskiq), registers the tasks (``assistme.tasks``) and
 wires dishka, so a test builds one for its own settings; the module-level ``broker`` is built from the
 environment. ``assistme.scheduler`` imports ``worker`` from here, so the worker and the scheduler see the same
-tasks and settings; nothing imports this module back (keep ioc.py from importing it).
+tasks and settings; nothing imports this module back (keep assistme.ioc from importing it).
 """
 
 from __future__ import annotations

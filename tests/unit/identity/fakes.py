@@ -237,7 +237,7 @@ class FakeThrottle:
 
 @dataclass
 class World:
-    """Every fake wired together, as ioc.py wires the real adapters."""
+    """Every fake wired together, as assistme.ioc wires the real adapters."""
 
     users: FakeUsers = field(default_factory=FakeUsers)
     sessions: FakeSessions = field(default_factory=FakeSessions)
