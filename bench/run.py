@@ -254,9 +254,18 @@ def main() -> int:
     report.notes = NOTES
     print("\n" + text(report))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(markdown(report))
+    output.write_text(markdown(report) + _kept_analysis(output))
     print(f"written to {output}")
     return 0
+
+
+ANALYSIS = "<!-- analysis: written by hand, kept by make bench -->"
+
+
+def _kept_analysis(output: Path) -> str:
+    """What people wrote below the marker of the previous report, read off an earlier run: it is theirs to update."""
+    previous = output.read_text() if output.exists() else ""
+    return "\n" + previous[previous.index(ANALYSIS) :] if ANALYSIS in previous else ""
 
 
 def _settings(b: Bench, counts: dict[str, int], argon2: tuple[int, int]) -> list[str]:
