@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 BUSY = 0.15  # CPU share in use by others above which the figures are called preliminary
 APP, RAW, FASTAPI, HELLO = "assistme", "litestar+asyncpg (ceiling)", "fastapi+sqlalchemy", "litestar hello"
+APP_BARE = "assistme, analytics off"  # S1 only: what recording every request costs
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ from bench import database, wrk
 from bench.machine import cpu_busy, describe
 from bench.processes import ROOT, Processes, free_port, serve
 from bench.profile import capture
-from bench.report import APP, FASTAPI, HELLO, RAW, Report, Row, markdown, text
+from bench.report import APP, APP_BARE, FASTAPI, HELLO, RAW, Report, Row, markdown, text
 from bench.scenarios import (
     CREATE,
     DASHBOARD,
@@ -55,7 +55,9 @@ BASELINES = [  # label, what to serve, its log's name in var/bench
     (RAW, "bench.baselines.raw_litestar:create_app", "raw_litestar"),
     (FASTAPI, "bench.baselines.fastapi_sqlalchemy:create_app", "fastapi_sqlalchemy"),
     (APP, "app", "assistme"),
+    (APP_BARE, "app", "assistme_no_analytics"),
 ]
+ANALYTICS_OFF = {"ASSISTME_ANALYTICS_ENABLED": "false"}
 
 
 NOTES = [
@@ -121,7 +123,8 @@ def _run_targets(b: Bench, env: dict[str, str], profile: bool) -> None:
     for target, module, name in BASELINES:
         print(f"{target}:", flush=True)
         port = free_port()
-        proc = serve(b.procs, name, module, port=port, env=env, core=b.server_core)
+        served = env | ANALYTICS_OFF if target == APP_BARE else env
+        proc = serve(b.procs, name, module, port=port, env=served, core=b.server_core)
         base = f"http://127.0.0.1:{port}"
         try:
             if target == HELLO:
@@ -129,6 +132,8 @@ def _run_targets(b: Bench, env: dict[str, str], profile: bool) -> None:
                 continue
             _smoke(base, token, target)
             s1 = measure(b, "S1 GET /assistants?limit=20", target, base=base, path=LIST)
+            if target == APP_BARE:
+                continue
             measure(b, "S2 POST /assistants", target, base=base, path=CREATE, script="post.lua")
             asyncio.run(forget_new_assistants(b))
             if target == APP:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench.report import APP, FASTAPI, RAW, Check, Report, Row
+from bench.report import APP, APP_BARE, FASTAPI, RAW, Check, Report, Row
 
 S1 = "S1 GET /assistants?limit=20"
 S2 = "S2 POST /assistants"
@@ -31,6 +31,16 @@ def judge(report: Report) -> None:
     for scenario in (S1, S2):
         checks.append(_ratio(report, scenario, FASTAPI, 1.5, "1.5x FastAPI (aim 2x)"))
         checks.append(_ratio(report, scenario, RAW, 0.5, "50% of the raw-asyncpg ceiling"))
+    recorded, bare = _get(report, S1), _get(report, S1, APP_BARE)
+    checks.append(
+        Check("S1 loses < 5% with analytics on", "-", None)
+        if recorded is None or bare is None or bare.rps <= 0
+        else Check(
+            "S1 loses < 5% with analytics on",
+            f"{recorded.rps / bare.rps:.2f}x ({recorded.rps:,.0f} on vs {bare.rps:,.0f} req/s off)",
+            recorded.rps >= 0.95 * bare.rps,
+        )
+    )
     probe = _get(report, f"{BURST} · health")
     if probe is None:
         checks.append(Check("event loop lags ≤ 50 ms during the login burst", "-", None))
