@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -101,6 +102,18 @@ async def test_a_token_with_another_algorithm_is_401_even_with_our_key(client: C
 async def test_a_token_signed_with_the_raw_secret_is_401(client: Client, settings: Settings) -> None:
     account = await signup(client)
     assert await me(client, jwt.encode(claims_of(account), settings.secret_key, algorithm="HS256")) == 401
+
+
+async def test_a_token_that_got_in_is_refused_once_it_expires(client: Client, settings: Settings) -> None:
+    """Verified tokens are remembered; the memory must not outlive the token."""
+    account = await signup(client)
+    token = jwt.encode(
+        {**claims_of(account), "exp": int(time.time()) + 2}, derive_key(settings.secret_key, "access-token")
+    )
+    assert await me(client, token) == 200
+    assert await me(client, token) == 200
+    await asyncio.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.05)
+    assert await me(client, token) == 401
 
 
 async def test_a_refresh_token_is_not_a_bearer_credential(client: Client) -> None:

@@ -21,6 +21,7 @@ from assistme.adapters.http.telegram import TelegramBotApi
 from assistme.adapters.persistence.api_keys import SqlApiKeyRepository
 from assistme.adapters.persistence.engine import make_engine
 from assistme.adapters.persistence.probe import DatabaseProbe
+from assistme.adapters.persistence.reads import Reads
 from assistme.adapters.persistence.sessions import SqlRefreshTokenRepository, SqlSessionRepository
 from assistme.adapters.persistence.uow import SqlUnitOfWork
 from assistme.adapters.persistence.users import SqlUserRepository
@@ -72,6 +73,10 @@ class Persistence(Provider):
         )
         yield engine
         await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def reads(self, engine: AsyncEngine) -> Reads:
+        return Reads(engine)
 
     @provide(scope=Scope.APP)
     def session_maker(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

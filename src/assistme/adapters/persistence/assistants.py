@@ -15,24 +15,30 @@ from uuid_utils.compat import uuid7
 from assistme.adapters.persistence.errors import conflicts
 from assistme.adapters.persistence.models import AssistantRow, AssistantToolRow, ToolRow
 from assistme.adapters.persistence.pages import page_of
+from assistme.adapters.persistence.reads import Reads
 from assistme.core.assistants.entities import Assistant, AssistantSpec, AssistantType, Tool, ToolSpec, ToolType
 from assistme.core.assistants.ports import AssistantFilter
 from assistme.core.shared.pagination import Page, PageRequest
 
 
-def _assistant(row: Any, tool_ids: list[UUID]) -> Assistant:
-    """From an ORM row or a plain result row with the same column names."""
+def _assistant(row: AssistantRow, tool_ids: list[UUID]) -> Assistant:
+    return _listed([getattr(row, column.key) for column in _PAGE_COLUMNS], tool_ids)
+
+
+def _listed(columns: list[Any], tool_ids: list[UUID]) -> Assistant:
+    """From the values of ``_PAGE_COLUMNS``, in their order."""
+    id_, owner_id, name, model, instructions, assistant_type, is_secretary, description, created, updated = columns
     return Assistant(
-        id=row.id,
-        owner_id=row.owner_id,
-        name=row.name,
-        model=row.model,
-        instructions=row.instructions,
-        assistant_type=AssistantType(row.assistant_type),
-        is_secretary=row.is_secretary,
-        description=row.description,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=id_,
+        owner_id=owner_id,
+        name=name,
+        model=model,
+        instructions=instructions,
+        assistant_type=AssistantType(assistant_type),
+        is_secretary=is_secretary,
+        description=description,
+        created_at=created,
+        updated_at=updated,
         tool_ids=tool_ids,
     )
 
@@ -51,8 +57,9 @@ def _tool(row: ToolRow) -> Tool:
 
 
 class SqlAssistantRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reads: Reads) -> None:
         self._session = session
+        self._reads = reads
 
     async def _tool_ids(self, assistant_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:
         """One query for a whole page of assistants."""
@@ -90,7 +97,7 @@ class SqlAssistantRepository:
         )
         # Core statements: a new row needs none of the ORM's change tracking, and skips a flush per request.
         connection = await self._session.connection()
-        await connection.execute(insert(AssistantRow), _columns(assistant))
+        await connection.execute(_INSERT, _columns(assistant))
         await _attach(connection, assistant)
         return assistant
 
@@ -122,16 +129,17 @@ class SqlAssistantRepository:
         }
         items: dict[UUID, Assistant] = {}
         total = 0
-        connection = await self._session.connection()  # Core, not the ORM: the rows become entities here
-        for row in await connection.execute(_page_statement(*shape), params):
-            assistant = items.get(row.id)
-            if assistant is None:
-                assistant = items[row.id] = _assistant(row, [])
-                total = row.total
-            if row.tool_id is not None:
-                assistant.tool_ids.append(row.tool_id)
-        if not items and page.offset:  # past the end: the window counted nothing
-            total = (await connection.execute(_count_statement(*shape), params)).scalar_one()
+        async with self._reads.connect() as connection:  # Core, not the ORM: the rows become entities here
+            # Unpacked by position: a named lookup on a result row costs more than the rest of the loop together.
+            for *columns, count, tool_id in await connection.execute(_page_statement(*shape), params):
+                assistant = items.get(columns[0])
+                if assistant is None:
+                    assistant = items[columns[0]] = _listed(columns, [])
+                    total = count
+                if tool_id is not None:
+                    assistant.tool_ids.append(tool_id)
+            if not items and page.offset:  # past the end: the window counted nothing
+                total = (await connection.execute(_count_statement(*shape), params)).scalar_one()
         return Page(list(items.values()), total, page.limit, page.offset)
 
 
@@ -149,6 +157,10 @@ _PAGE_COLUMNS = (
     _ASSISTANTS.created_at,
     _ASSISTANTS.updated_at,
 )
+
+
+# Built once: a construct made per request is built, and its cache key computed, on every request.
+_INSERT = insert(AssistantRow)
 
 
 def _columns(assistant: Assistant) -> dict[str, Any]:
