@@ -45,25 +45,39 @@ class Bench:
 
 def measure(b: Bench, scenario: str, target: str, *, base: str, path: str, script: str = "get.lua") -> Row:
     """wrk at full speed: a warm-up, then the medians of three runs."""
-    url = base + path
+    return measure_side_by_side(b, scenario, [(target, base)], path=path, script=script)[0]
+
+
+def measure_side_by_side(
+    b: Bench, scenario: str, targets: list[tuple[str, str]], *, path: str, script: str = "get.lua"
+) -> list[Row]:
+    """Like ``measure`` for servers that are all up: their runs alternate, so a machine that drifts during the
+    minutes of a scenario moves every target's figures alike and their ratio stays fair."""
     load = {"connections": b.connections, "core": b.load_core}
-    wrk.run(url, script, b.tokens, seconds=b.warmup, **load)
-    samples = [wrk.run(url, script, b.tokens, seconds=b.seconds, **load) for _ in range(RUNS)]
-    row = Row(
-        scenario,
-        target,
-        median([s.rps for s in samples]),
-        median([s.p50_ms for s in samples]),
-        median([s.p99_ms for s in samples]),
-        sum(s.errors for s in samples),
-    )
-    b.report.rows.append(row)
-    print(
-        f"  {scenario:<28} {target:<28} {row.rps:>8.0f} req/s  p50 {row.p50_ms:6.2f}  p99 {row.p99_ms:7.2f} ms"
-        f"  errors {row.errors}",
-        flush=True,
-    )
-    return row
+    for _, base in targets:
+        wrk.run(base + path, script, b.tokens, seconds=b.warmup, **load)
+    samples: dict[str, list[wrk.Sample]] = {target: [] for target, _ in targets}
+    for _ in range(RUNS):
+        for target, base in targets:
+            samples[target].append(wrk.run(base + path, script, b.tokens, seconds=b.seconds, **load))
+    rows = []
+    for target, got in samples.items():
+        row = Row(
+            scenario,
+            target,
+            median([s.rps for s in got]),
+            median([s.p50_ms for s in got]),
+            median([s.p99_ms for s in got]),
+            sum(s.errors for s in got),
+        )
+        b.report.rows.append(row)
+        rows.append(row)
+        print(
+            f"  {scenario:<28} {target:<28} {row.rps:>8.0f} req/s  p50 {row.p50_ms:6.2f}  p99 {row.p99_ms:7.2f} ms"
+            f"  errors {row.errors}",
+            flush=True,
+        )
+    return rows
 
 
 def fixed_rate(b: Bench, base: str, streams: list[dict[str, Any]], seconds: float) -> dict[str, dict[str, Any]]:

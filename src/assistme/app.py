@@ -44,6 +44,7 @@ from assistme.config import Settings, load_settings
 from assistme.core.identity.principal import Principal
 from assistme.core.shared.errors import Unauthenticated
 from assistme.due_work import DueWorkLoop
+from assistme.heap import freeze_startup_objects
 from assistme.ioc import Queueing, make_container
 from assistme.logs import configure_logging
 from assistme.recording import ApiCallRecording
@@ -68,6 +69,14 @@ class Http(Provider):
         if not isinstance(principal, Principal):
             raise Unauthenticated("a bearer token is required")
         return principal
+
+
+def create_served_app() -> Litestar:
+    """`assistme run`'s app: ``create_app``'s, whose startup objects are frozen once it has started. Not for tests,
+    which build many apps in one process: a frozen heap keeps their cyclic garbage for good."""
+    app = create_app()
+    app.on_startup.append(freeze_startup_objects)
+    return app
 
 
 def create_app(settings: Settings | None = None, *providers: Provider) -> Litestar:

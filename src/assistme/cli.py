@@ -42,7 +42,7 @@ def run(host: str, port: int, workers: int, reload: bool, graceful_timeout: int)
     """Serve the API with uvicorn (uvloop and httptools)."""
     _settings()  # fail here, clearly, on bad settings
     uvicorn.run(
-        "assistme.app:create_app",
+        "assistme.app:create_served_app",
         factory=True,
         host=host,
         port=port,
