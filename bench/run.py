@@ -15,6 +15,7 @@ import importlib.util
 import os
 import secrets
 import signal
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,13 +52,16 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PREFIX = "assistme_bench:"
 FULL = Sizes(users=10_000, assistants=100_000, jobs=100_000, messages=100_000, token_users=2_000)
 QUICK = Sizes(users=1_000, assistants=10_000, jobs=10_000, messages=10_000, token_users=200)
-BASELINES = [  # label, what to serve, its log's name in var/bench
-    (HELLO, "bench.baselines.hello:create_app", "hello"),
-    (RAW, "bench.baselines.raw_litestar:create_app", "raw_litestar"),
-    (FASTAPI, "bench.baselines.fastapi_sqlalchemy:create_app", "fastapi_sqlalchemy"),
-    (APP, "app", "assistme"),
+HELLO_APP = "bench.baselines.hello:create_app"
+# S1 and S2 run with these servers all up on the server core and their runs alternating: this machine drifts by
+# more between one target's runs and the next's (minutes apart) than the ratios being judged. Label, what to serve,
+# its log's name in var/bench, its own environment.
+SIDE_BY_SIDE = [
+    (RAW, "bench.baselines.raw_litestar:create_app", "raw_litestar", {}),
+    (FASTAPI, "bench.baselines.fastapi_sqlalchemy:create_app", "fastapi_sqlalchemy", {}),
+    (APP, "app", "assistme", {}),
+    (APP_BARE, "app", "assistme_no_analytics", {"ASSISTME_ANALYTICS_ENABLED": "false"}),  # S1 only
 ]
-ANALYTICS_OFF = {"ASSISTME_ANALYTICS_ENABLED": "false"}
 
 
 NOTES = [
@@ -119,40 +123,31 @@ def _app_scenarios(b: Bench, base: str, s1: Row, pid: int, profile: bool) -> Non
 
 
 def _run_targets(b: Bench, env: dict[str, str], profile: bool) -> None:
-    token = b.tokens.read_text().split()[0]
-    for target, module, name in BASELINES:
-        print(f"{target}:", flush=True)
-        port = free_port()
-        proc = serve(b.procs, name, module, port=port, env=env, core=b.server_core)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            if target == HELLO:
-                measure(b, "hello GET /hello", HELLO, base=base, path="/hello")
-                continue
-            _smoke(base, token, target)
-            s1 = (
-                _s1_with_and_without_analytics(b, env, base)
-                if target == APP
-                else measure(b, S1, target, base=base, path=LIST)
-            )
-            measure(b, "S2 POST /assistants", target, base=base, path=CREATE, script="post.lua")
-            asyncio.run(forget_new_assistants(b))
-            if target == APP:
-                _app_scenarios(b, base, s1, proc.pid, profile)
-        finally:
-            b.procs.stop(proc)
-
-
-def _s1_with_and_without_analytics(b: Bench, env: dict[str, str], base: str) -> Row:
-    """The app's S1 beside the same app with analytics off, their runs alternating (the issue: less than 5% lost).
-    The second server idles on the same core while the first is measured, and stops before the other scenarios."""
-    port = free_port()
-    bare = serve(b.procs, "assistme_no_analytics", "app", port=port, env=env | ANALYTICS_OFF, core=b.server_core)
+    hello = serve(b.procs, "hello", HELLO_APP, port=(port := free_port()), env=env, core=b.server_core)
     try:
-        recorded, _ = measure_side_by_side(b, S1, [(APP, base), (APP_BARE, f"http://127.0.0.1:{port}")], path=LIST)
+        measure(b, "hello GET /hello", HELLO, base=f"http://127.0.0.1:{port}", path="/hello")
     finally:
-        b.procs.stop(bare)
-    return recorded
+        b.procs.stop(hello)
+    token = b.tokens.read_text().split()[0]
+    up: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    try:
+        for target, module, name, extra in SIDE_BY_SIDE:
+            port = free_port()
+            proc = serve(b.procs, name, module, port=port, env=env | extra, core=b.server_core)
+            up[target] = proc, f"http://127.0.0.1:{port}"
+            _smoke(up[target][1], token, target)
+        targets = [(target, base) for target, (_, base) in up.items()]
+        s1 = measure_side_by_side(b, S1, targets, path=LIST)
+        s2 = [(target, base) for target, base in targets if target != APP_BARE]
+        measure_side_by_side(b, "S2 POST /assistants", s2, path=CREATE, script="post.lua")
+        asyncio.run(forget_new_assistants(b))
+        for target in (RAW, FASTAPI, APP_BARE):
+            b.procs.stop(up.pop(target)[0])
+        app, base = up[APP]
+        _app_scenarios(b, base, next(row for row in s1 if row.target == APP), app.pid, profile)
+    finally:
+        for proc, _ in up.values():
+            b.procs.stop(proc)
 
 
 def _clear_redis() -> None:
@@ -184,6 +179,10 @@ def _environment() -> dict[str, str]:
         "ASSISTME_DATABASE_URL": database.sqlalchemy_url(DB_NAME),
         "ASSISTME_REDIS_URL": REDIS_URL,
         "ASSISTME_REDIS_KEY_PREFIX": PREFIX,
+        # Every target the same 20 connections, none opened and closed under load; four servers up at once stay
+        # under PostgreSQL's default 100.
+        "ASSISTME_DATABASE_POOL_SIZE": "20",
+        "ASSISTME_DATABASE_MAX_OVERFLOW": "0",
         "ASSISTME_RATE_LIMIT_ENABLED": "false",
         "ASSISTME_LOG_REQUESTS": "false",
         "ASSISTME_LOG_LEVEL": "WARNING",

@@ -5,6 +5,7 @@
 - The session check: one ``EXISTS <prefix>revoked:<sid>`` in Redis, as ``RedisRevocations.is_revoked``.
 - The query: the same two statements for a page (the page with a window count, then the page's tool ids)
   and the same INSERT for a new assistant.
+- The pool: ``ASSISTME_DATABASE_POOL_SIZE`` connections, kept open once opened, none beyond it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Env:
     key: bytes
     issuer: str
     audience: str
+    pool_size: int
 
 
 def load_env() -> Env:
@@ -53,6 +55,7 @@ def load_env() -> Env:
         key=hmac.new(secret.encode(), b"access-token", hashlib.sha256).digest(),
         issuer=os.environ.get("ASSISTME_JWT_ISSUER", "assistme"),
         audience=os.environ.get("ASSISTME_JWT_AUDIENCE", "assistme-api"),
+        pool_size=int(os.environ.get("ASSISTME_DATABASE_POOL_SIZE", "20")),
     )
 
 

@@ -2,7 +2,8 @@
 
 Same work as S1/S2 over the same tables: the JWT and the Redis session check as dependencies, a session per
 request, the page with a window count and the page's tool ids, an INSERT and a commit, pydantic out.
-The engine is configured as assistme's (pool 20 + 10 overflow, no pre-ping, 10 s pool timeout).
+The engine is configured as assistme's in the bench (the same pool size, no overflow, no pre-ping, 10 s pool
+timeout).
 `uvicorn --factory bench.baselines.fastapi_sqlalchemy:create_app`
 """
 
@@ -91,7 +92,7 @@ class AssistantIn(BaseModel):
     tool_ids: list[UUID] = Field(default_factory=list, max_length=50)
 
 
-engine = create_async_engine(ENV.database_url, pool_size=20, max_overflow=10, pool_timeout=10)
+engine = create_async_engine(ENV.database_url, pool_size=ENV.pool_size, max_overflow=0, pool_timeout=10)
 sessions = async_sessionmaker(engine, expire_on_commit=False)
 redis = Redis.from_url(ENV.redis_url, socket_timeout=2, socket_connect_timeout=2)
 

@@ -133,7 +133,7 @@ async def create_assistant(request: Request, data: AssistantIn) -> AssistantOut:
 
 @asynccontextmanager
 async def lifespan(_app: Litestar) -> AsyncIterator[None]:
-    STATE.pool = await asyncpg.create_pool(ENV.database_dsn, min_size=10, max_size=30)
+    STATE.pool = await asyncpg.create_pool(ENV.database_dsn, min_size=1, max_size=ENV.pool_size)
     STATE.redis = Redis.from_url(ENV.redis_url, socket_timeout=2, socket_connect_timeout=2)
     try:
         yield

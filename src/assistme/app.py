@@ -11,7 +11,7 @@ from taskiq import InMemoryBroker
 
 from assistme import __version__
 from assistme.adapters.taskiq.broker import make_broker
-from assistme.api.access import AccessPolicy, access_guard
+from assistme.api.access import AccessPolicy
 from assistme.api.analytics.api_calls import AnalyticsController
 from assistme.api.analytics.metrics import metrics_controller, metrics_middleware
 from assistme.api.assistants.assistants import AssistantController
@@ -21,6 +21,7 @@ from assistme.api.briefing.briefing import DashboardController, NewsController, 
 from assistme.api.conversations.conversations import ConversationController
 from assistme.api.conversations.tasks import TaskController
 from assistme.api.conversations.ws import agent_socket
+from assistme.api.guards import request_guard
 from assistme.api.idempotency import IdempotencyPlugin
 from assistme.api.identity.admin_users import UsersController
 from assistme.api.identity.api_keys import ApiKeyController
@@ -28,7 +29,6 @@ from assistme.api.identity.auth import AuthController
 from assistme.api.identity.google import GoogleSignInController
 from assistme.api.identity.sessions import SessionController
 from assistme.api.identity.users import MeController
-from assistme.api.inputs import input_guard
 from assistme.api.integrations.calendar import CalendarCredentialsController, CalendarEventsController
 from assistme.api.integrations.integrations import IntegrationCallbackController, IntegrationController
 from assistme.api.openapi import PlatformErrors, StrictBodies, openapi_config
@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, *providers: Provider) -> Litest
             *([metrics_controller(settings.metrics_token)] if settings.metrics_enabled else []),
             agent_socket,
         ],
-        guards=[access_guard, input_guard],  # who first, then what they sent
+        guards=[request_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(settings.static_dir, __version__),
         plugins=[PlatformErrors(), StrictBodies(), TruthfulOptions(), IdempotencyPlugin()],

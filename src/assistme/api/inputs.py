@@ -8,7 +8,8 @@
 - No text holds a NUL character, in a body (at any depth, keys too) or a query parameter: PostgreSQL cannot store
   one in ``text`` or ``jsonb``, so both setups refuse it alike, 422 naming the field, instead of failing with 500.
 
-It runs as a guard after the access guard, so an unauthenticated caller still gets 401 without its body being read.
+``request_guard`` runs it after the access guard, so an unauthenticated caller still gets 401 without its body being
+read.
 """
 
 from __future__ import annotations
