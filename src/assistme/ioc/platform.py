@@ -84,11 +84,17 @@ class Persistence(Provider):
 
     @provide(scope=Scope.REQUEST)
     async def session(self, maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-        # Closing rolls back what was not committed; on a connection the server dropped after the answer was decided
-        # that fails as Unavailable. The pool has invalidated the connection already: nothing is left to report.
-        with contextlib.suppress(Unavailable):
-            async with maker() as session:
-                yield session
+        session = maker()
+        try:
+            yield session
+        finally:
+            # Only a session inside a transaction holds a connection: closing one that was never used or is committed
+            # had nothing to give back and cost more than the request's own query on a read (a greenlet and a walk).
+            if session.in_transaction():
+                # Closing rolls back what was not committed; on a connection the server dropped after the answer was
+                # decided that fails as Unavailable. The pool has invalidated it already: nothing is left to report.
+                with contextlib.suppress(Unavailable):
+                    await session.close()
 
     uow = provide(SqlUnitOfWork, scope=Scope.REQUEST, provides=UnitOfWork)
     users = provide(SqlUserRepository, scope=Scope.REQUEST, provides=UserRepository)
