@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, delete, func, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from uuid_utils.compat import uuid7
 
 from assistme.adapters.persistence.errors import conflicts
@@ -95,10 +96,7 @@ class SqlAssistantRepository:
             updated_at=now,
             tool_ids=list(tool_ids),
         )
-        # Core statements: a new row needs none of the ORM's change tracking, and skips a flush per request.
-        connection = await self._session.connection()
-        await connection.execute(_INSERT, _columns(assistant))
-        await _attach(connection, assistant)
+        await self._session.run_sync(_insert, assistant)
         return assistant
 
     async def save(self, assistant: Assistant) -> Assistant:
@@ -111,7 +109,7 @@ class SqlAssistantRepository:
         row.description = assistant.description
         await self._session.execute(delete(AssistantToolRow).where(AssistantToolRow.assistant_id == assistant.id))
         await self._session.flush()
-        await _attach(await self._session.connection(), assistant)
+        await self._session.run_sync(_attach, assistant)
         return _assistant(row, list(assistant.tool_ids))
 
     async def delete(self, assistant_id: UUID) -> None:
@@ -178,11 +176,18 @@ def _columns(assistant: Assistant) -> dict[str, Any]:
     }
 
 
-async def _attach(connection: AsyncConnection, assistant: Assistant) -> None:
+# Core statements, each set in one greenlet (run_sync): a new row needs none of the ORM's change tracking, and every
+# awaited call on an async session or connection is a greenlet of its own.
+def _insert(session: Session, assistant: Assistant) -> None:
+    session.connection().execute(_INSERT, _columns(assistant))
+    _attach(session, assistant)
+
+
+def _attach(session: Session, assistant: Assistant) -> None:
     """The assistant's tool rows, in its order; the caller has removed any earlier ones."""
     if assistant.tool_ids:
         rows = [{"assistant_id": assistant.id, "tool_id": t, "position": i} for i, t in enumerate(assistant.tool_ids)]
-        await connection.execute(insert(AssistantToolRow), rows)
+        session.connection().execute(insert(AssistantToolRow), rows)
 
 
 def _conditions(owner: bool, secretary: bool, query: bool) -> list[ColumnElement[bool]]:
