@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
@@ -16,7 +13,6 @@ class Reads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.connect() as connection:
-            yield connection
+    def connect(self) -> AsyncConnection:
+        """Use it as ``async with reads.connect() as connection``: the connection is returned when the block ends."""
+        return self._engine.connect()
