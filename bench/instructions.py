@@ -28,32 +28,18 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cryptography.fernet import Fernet
-
 from bench import database
-from bench.processes import PYTHON, ROOT
+from bench.processes import PYTHON, ROOT, served_environment
 from bench.scenarios import CREATE, LIST
 
 DB_NAME = f"assistme_instructions_{os.getpid()}"  # two counts may run side by side, one per core
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "instructions are counted"  # noqa: S105 (a throwaway account in a throwaway database)
 WARMUP = 200
 BODY = b'{"name":"Bench assistant","model":"llama3.1:8b","instructions":"You answer briefly."}'
 
 
 def _environment(analytics: bool) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ASSISTME_ENVIRONMENT": "production",
-        "ASSISTME_SECRET_KEY": secrets.token_hex(32),
-        "ASSISTME_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ASSISTME_DATABASE_URL": database.sqlalchemy_url(DB_NAME),
-        "ASSISTME_REDIS_URL": REDIS_URL,
-        "ASSISTME_REDIS_KEY_PREFIX": "assistme_instructions:",
-        "ASSISTME_RATE_LIMIT_ENABLED": "false",
-        "ASSISTME_LOG_REQUESTS": "false",
-        "ASSISTME_LOG_LEVEL": "WARNING",
-        "ASSISTME_SCHEDULER_IN_PROCESS": "false",
+    return served_environment(DB_NAME, "assistme_instructions:") | {
         "ASSISTME_ANALYTICS_ENABLED": "true" if analytics else "false",
         "ASSISTME_ANALYTICS_FLUSH_INTERVAL": "86400",
         "ASSISTME_ANALYTICS_BATCH_SIZE": "1000",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -11,9 +12,36 @@ import time
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
+
+from bench import database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv/bin/python")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def served_environment(database_name: str, key_prefix: str) -> dict[str, str]:
+    """The served setup as the issue asks, on ``database_name``: PostgreSQL, Redis, rate limits and request logs off."""
+    return {
+        **os.environ,
+        "ASSISTME_ENVIRONMENT": "production",
+        "ASSISTME_SECRET_KEY": secrets.token_hex(32),
+        "ASSISTME_ENCRYPTION_KEYS": Fernet.generate_key().decode(),  # production refuses to start without one
+        "ASSISTME_DATABASE_URL": database.sqlalchemy_url(database_name),
+        "ASSISTME_REDIS_URL": REDIS_URL,
+        "ASSISTME_REDIS_KEY_PREFIX": key_prefix,
+        # Every target the same 20 connections, none opened and closed under load; four servers up at once stay
+        # under PostgreSQL's default 100.
+        "ASSISTME_DATABASE_POOL_SIZE": "20",
+        "ASSISTME_DATABASE_MAX_OVERFLOW": "0",
+        "ASSISTME_RATE_LIMIT_ENABLED": "false",
+        "ASSISTME_LOG_REQUESTS": "false",
+        "ASSISTME_LOG_LEVEL": "WARNING",
+        "ASSISTME_SCHEDULER_IN_PROCESS": "false",
+        "ASSISTME_WEATHER_TTL": "86400",
+        "ASSISTME_NEWS_TTL": "86400",
+    }
 
 
 def free_port() -> int:

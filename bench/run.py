@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import importlib.util
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -23,12 +22,11 @@ from types import FrameType
 
 import httpx
 import redis
-from cryptography.fernet import Fernet
 
 from assistme.config import Settings
 from bench import database, wrk
 from bench.machine import cpu_busy, describe
-from bench.processes import ROOT, Processes, free_port, serve
+from bench.processes import REDIS_URL, ROOT, Processes, free_port, serve, served_environment
 from bench.profile import capture
 from bench.report import APP, APP_BARE, FASTAPI, HELLO, RAW, Report, Row, markdown, text
 from bench.scenarios import (
@@ -48,7 +46,6 @@ from bench.targets import S1, judge
 from bench.upstreams import Upstreams
 
 DB_NAME = "assistme_bench"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PREFIX = "assistme_bench:"
 FULL = Sizes(users=10_000, assistants=100_000, jobs=100_000, messages=100_000, token_users=2_000)
 QUICK = Sizes(users=1_000, assistants=10_000, jobs=10_000, messages=10_000, token_users=200)
@@ -169,29 +166,6 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _environment() -> dict[str, str]:
-    """The served setup as the issue asks: PostgreSQL, Redis, rate limits and request logs off."""
-    return {
-        **os.environ,
-        "ASSISTME_ENVIRONMENT": "production",
-        "ASSISTME_SECRET_KEY": secrets.token_hex(32),
-        "ASSISTME_ENCRYPTION_KEYS": Fernet.generate_key().decode(),  # production refuses to start without one
-        "ASSISTME_DATABASE_URL": database.sqlalchemy_url(DB_NAME),
-        "ASSISTME_REDIS_URL": REDIS_URL,
-        "ASSISTME_REDIS_KEY_PREFIX": PREFIX,
-        # Every target the same 20 connections, none opened and closed under load; four servers up at once stay
-        # under PostgreSQL's default 100.
-        "ASSISTME_DATABASE_POOL_SIZE": "20",
-        "ASSISTME_DATABASE_MAX_OVERFLOW": "0",
-        "ASSISTME_RATE_LIMIT_ENABLED": "false",
-        "ASSISTME_LOG_REQUESTS": "false",
-        "ASSISTME_LOG_LEVEL": "WARNING",
-        "ASSISTME_SCHEDULER_IN_PROCESS": "false",
-        "ASSISTME_WEATHER_TTL": "86400",
-        "ASSISTME_NEWS_TTL": "86400",
-    }
-
-
 def _bench(args: argparse.Namespace, env: dict[str, str], procs: Processes, work: Path, busy: float) -> Report:
     """Migrate, seed, run every target; the database exists already."""
     defaults = Settings()
@@ -244,7 +218,7 @@ def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (nohup, `&`)
         signal.signal(signum, _interrupt)
     procs = Processes(work)
-    env = _environment()
+    env = served_environment(DB_NAME, PREFIX)
     print("measuring how busy the machine is...", flush=True)
     busy = cpu_busy(2.0)
     created = False
