@@ -32,17 +32,18 @@ from bench import database
 from bench.processes import PYTHON, ROOT, served_environment
 from bench.scenarios import CREATE, LIST
 
-DB_NAME = f"assistme_instructions_{os.getpid()}"  # two counts may run side by side, one per core
+DB_PREFIX = "assistme_instructions_"  # a count's own database; two counts may run side by side, one per core
 PASSWORD = "instructions are counted"  # noqa: S105 (a throwaway account in a throwaway database)
 WARMUP = 200
+BATCH = 1000  # analytics records per write; a count covers whole batches, so it holds its share of the writes
 BODY = b'{"name":"Bench assistant","model":"llama3.1:8b","instructions":"You answer briefly."}'
 
 
-def _environment(analytics: bool) -> dict[str, str]:
-    return served_environment(DB_NAME, "assistme_instructions:") | {
+def _environment(database_name: str, analytics: bool) -> dict[str, str]:
+    return served_environment(database_name, "assistme_instructions:") | {
         "ASSISTME_ANALYTICS_ENABLED": "true" if analytics else "false",
         "ASSISTME_ANALYTICS_FLUSH_INTERVAL": "86400",
-        "ASSISTME_ANALYTICS_BATCH_SIZE": "1000",
+        "ASSISTME_ANALYTICS_BATCH_SIZE": str(BATCH),
     }
 
 
@@ -148,10 +149,37 @@ async def _drive(scenario: str, requests: int) -> None:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["s1", "s2"], default="s1")
-    parser.add_argument("--requests", type=int, default=2000, help="counted requests (default 2000)")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help=f"counted requests, a multiple of {BATCH} (default 2000)"
+    )
     parser.add_argument("--analytics", choices=["on", "off"], default="on")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
+
+
+def require() -> None:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is needed: apt-get install -y valgrind")
+
+
+def count(scenario: str, *, analytics: bool, requests: int, database_name: str) -> float:
+    """Instructions per request of ``scenario`` (s1 or s2), on a database of that name, created and dropped here."""
+    require()
+    if requests % BATCH:
+        raise SystemExit(f"count a multiple of {BATCH} requests, not {requests}: a batch is written every {BATCH}")
+    env = _environment(database_name, analytics)
+    asyncio.run(database.create(database_name))
+    try:
+        database.migrate(env)
+        argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null", PYTHON]
+        argv += ["-m", "bench.instructions", "--child", "--scenario", scenario, "--requests", str(requests)]
+        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+        counted = re.search(r"Collected : ([\d,]+)", done.stderr)
+        if done.returncode != 0 or counted is None:
+            raise RuntimeError(f"{scenario}: the count failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    finally:
+        asyncio.run(database.drop(database_name))
+    return int(counted.group(1).replace(",", "")) / requests
 
 
 def main() -> int:
@@ -161,22 +189,8 @@ def main() -> int:
 
         uvloop.run(_drive(args.scenario, args.requests))
         return 0
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is needed: apt-get install -y valgrind")
-    env = _environment(args.analytics == "on")
-    asyncio.run(database.create(DB_NAME))
-    try:
-        database.migrate(env)
-        argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null", PYTHON]
-        argv += ["-m", "bench.instructions", "--child", "--scenario", args.scenario, "--requests", str(args.requests)]
-        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
-        counted = re.search(r"Collected : ([\d,]+)", done.stderr)
-        if done.returncode != 0 or counted is None:
-            sys.stderr.write(done.stderr[-3000:])
-            return done.returncode or 1
-    finally:
-        asyncio.run(database.drop(DB_NAME))
-    per_request = int(counted.group(1).replace(",", "")) / args.requests
+    on = args.analytics == "on"
+    per_request = count(args.scenario, analytics=on, requests=args.requests, database_name=f"{DB_PREFIX}{os.getpid()}")
     print(f"{args.scenario} analytics {args.analytics}: {per_request:,.0f} instructions per request")
     return 0
 

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -24,7 +25,7 @@ import httpx
 import redis
 
 from assistme.config import Settings
-from bench import database, wrk
+from bench import database, instructions, wrk
 from bench.machine import cpu_busy, describe
 from bench.processes import REDIS_URL, ROOT, Processes, free_port, serve, served_environment
 from bench.profile import capture
@@ -42,7 +43,7 @@ from bench.scenarios import (
     s3_login_burst,
 )
 from bench.seed import Sizes, seed
-from bench.targets import S1, judge
+from bench.targets import OFF, ON, S1, judge
 from bench.upstreams import Upstreams
 
 DB_NAME = "assistme_bench"
@@ -66,7 +67,10 @@ NOTES = [
     "are mostly queueing; the fixed-rate rows (S1 at 80%, S3, S5) show latency below saturation.",
     "Event-loop lag is measured from outside, with nothing added to the app: a GET /api/v1/health every 10 ms "
     "(open loop, latency from when the probe was due). A probe's latency is an upper bound of the lag it met; "
-    "compare the burst's health row with the quiet one, taken at the same S1 load without logins.",
+    "compare the burst's health row with the quiet one, taken at the same S1 load without logins. Quiet and burst "
+    "runs alternate, five of each; S1's p99 ratio is the median of the five pairs.",
+    "What analytics costs is judged by S1's instructions per request with analytics on and off (callgrind, "
+    "in-process): the served req/s of two identical servers drift apart by more than the 5% being judged.",
     "S3's logins use the production argon2 parameters: each one hashes on a worker thread of the same pinned core.",
     "S4 is measured with weather and news cached (a local fake Open-Meteo and RSS feed answered the warm-up); "
     "calendar and mail answer not_connected (no Google connection), reminders read the seeded cron jobs.",
@@ -147,6 +151,22 @@ def _run_targets(b: Bench, env: dict[str, str], profile: bool) -> None:
             b.procs.stop(proc)
 
 
+def _instructions(requests: int) -> dict[str, float]:
+    """S1's instructions per request with analytics on and off: what recording every request costs, told apart
+    from this machine's drift. The two counts run side by side, each on a database of its own."""
+    print("counting S1's instructions per request under callgrind...", flush=True)
+    counts = {ON: True, OFF: False}
+    with ThreadPoolExecutor(len(counts)) as pool:
+        running = {
+            what: pool.submit(instructions.count, "s1", analytics=on, requests=requests, database_name=f"{DB_NAME}_{i}")
+            for i, (what, on) in enumerate(counts.items())
+        }
+        counted = {what: future.result() for what, future in running.items()}
+    for what, n in counted.items():
+        print(f"  {what}: {n:,.0f} instructions per request", flush=True)
+    return counted
+
+
 def _clear_redis() -> None:
     client = redis.Redis.from_url(REDIS_URL)
     try:
@@ -203,6 +223,7 @@ def _bench(args: argparse.Namespace, env: dict[str, str], procs: Processes, work
     b.tokens.write_text("\n".join(seeded.tokens) + "\n")
     report.settings = _settings(b, seeded.counts, argon2)
     _run_targets(b, env, args.profile)
+    report.instructions = _instructions(requests=instructions.BATCH * (1 if args.quick else 2))
     judge(report)
     return report
 
@@ -210,6 +231,7 @@ def _bench(args: argparse.Namespace, env: dict[str, str], procs: Processes, work
 def main() -> int:
     args = _arguments()
     wrk.require()
+    instructions.require()
     if importlib.util.find_spec("fastapi") is None:
         raise SystemExit("the baselines need bench/requirements.txt: make bench installs it")
     work = ROOT / "var/bench"

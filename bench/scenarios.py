@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ LIST = "/api/v1/assistants?limit=20"
 CREATE = "/api/v1/assistants"
 DASHBOARD = "/api/v1/dashboard/morning"
 RUNS = 3
+S3_ROUNDS = 5  # a ratio of two p99s moves with a few slow requests: more pairs, a steadier median
 
 
 @dataclass(slots=True)
@@ -99,8 +99,26 @@ def fixed_rate(b: Bench, base: str, streams: list[dict[str, Any]], seconds: floa
 
 def fixed_rows(b: Bench, base: str, scenario: str, streams: list[dict[str, Any]]) -> dict[str, Row]:
     """A fixed-rate warm-up, then three runs; per stream, the medians (req/s is the rate answered)."""
-    fixed_rate(b, base, streams, b.warmup)
-    runs = [fixed_rate(b, base, streams, b.seconds) for _ in range(RUNS)]
+    return alternating_fixed_rows(b, base, [(scenario, streams)])[0]
+
+
+def alternating_fixed_rows(
+    b: Bench, base: str, phases: list[tuple[str, list[dict[str, Any]]]], rounds: int = RUNS
+) -> list[dict[str, Row]]:
+    """Like ``fixed_rows`` for several phases whose runs alternate, ``rounds`` times: a phase compared with another
+    is then measured beside it, not minutes later on a machine that has drifted. Per phase, its rows by stream."""
+    for _, streams in phases:
+        fixed_rate(b, base, streams, b.warmup)
+    runs: list[list[dict[str, dict[str, Any]]]] = [[] for _ in phases]
+    for _ in range(rounds):
+        for got, (_, streams) in zip(runs, phases, strict=True):
+            got.append(fixed_rate(b, base, streams, b.seconds))
+    return [_fixed_rows(b, scenario, streams, got) for (scenario, streams), got in zip(phases, runs, strict=True)]
+
+
+def _fixed_rows(
+    b: Bench, scenario: str, streams: list[dict[str, Any]], runs: list[dict[str, dict[str, Any]]]
+) -> dict[str, Row]:
     rows = {}
     for s in streams:
         name = s["name"]
@@ -115,6 +133,7 @@ def fixed_rows(b: Bench, base: str, scenario: str, streams: list[dict[str, Any]]
             sum(g["errors"] for g in got),
             f"fixed {s['rate']:.0f}/s; max {max(g['max_ms'] for g in got):.1f} ms"
             + (f"; client up to {late:.0f} ms late" if late > 5 else ""),
+            [g["p99_ms"] for g in got],
         )
         rows[name] = row
         b.report.rows.append(row)
@@ -152,16 +171,12 @@ def dashboard_ready(base: str, token: str) -> str | None:
     return f"sections not ok after warm-up: {bad}" if bad else None
 
 
-def s3_login_burst(b: Bench, base: str, s1_max: float) -> tuple[dict[str, Row], dict[str, Row]]:
-    """S1 at half its maximum with a /health probe every 10 ms; quiet, then with 10 logins/s beside it."""
+def s3_login_burst(b: Bench, base: str, s1_max: float) -> list[dict[str, Row]]:
+    """S1 at half its maximum with a /health probe every 10 ms, quiet and with 10 logins/s beside it; the two
+    alternate five times, so each burst's p99 has a quiet one taken just before it to be compared with."""
     half = max(1.0, s1_max / 2)
     s1 = {"name": "s1", "kind": "get", "path": LIST, "rate": half}
     probe = {"name": "health", "kind": "health", "rate": 100, "connections": 8}
     login = {"name": "login", "kind": "login", "rate": 10, "connections": 16}
-    quiet = fixed_rows(b, base, "S3 quiet: S1 at ½ max", [s1, probe])
-    burst = fixed_rows(b, base, "S3 burst: + 10 logins/s", [s1, probe, login])
-    return quiet, burst
-
-
-def ok(x: float) -> bool:
-    return not math.isnan(x)
+    phases = [("S3 quiet: S1 at ½ max", [s1, probe]), ("S3 burst: + 10 logins/s", [s1, probe, login])]
+    return alternating_fixed_rows(b, base, phases, rounds=S3_ROUNDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from bench.report import APP, APP_BARE, FASTAPI, RAW, Check, Report, Row
 
@@ -31,16 +32,7 @@ def judge(report: Report) -> None:
     for scenario in (S1, S2):
         checks.append(_ratio(report, scenario, FASTAPI, 1.5, "1.5x FastAPI (aim 2x)"))
         checks.append(_ratio(report, scenario, RAW, 0.5, "50% of the raw-asyncpg ceiling"))
-    recorded, bare = _get(report, S1), _get(report, S1, APP_BARE)
-    checks.append(
-        Check("S1 loses < 5% with analytics on", "-", None)
-        if recorded is None or bare is None or bare.rps <= 0
-        else Check(
-            "S1 loses < 5% with analytics on",
-            f"{recorded.rps / bare.rps:.2f}x ({recorded.rps:,.0f} on vs {bare.rps:,.0f} req/s off)",
-            recorded.rps >= 0.95 * bare.rps,
-        )
-    )
+    checks.append(_analytics(report))
     probe = _get(report, f"{BURST} · health")
     if probe is None:
         checks.append(Check("event loop lags ≤ 50 ms during the login burst", "-", None))
@@ -54,17 +46,7 @@ def judge(report: Report) -> None:
                 _max_value(probe) <= 50,
             )
         )
-    quiet_s1, burst_s1 = _get(report, f"{QUIET} · s1"), _get(report, f"{BURST} · s1")
-    if quiet_s1 is None or burst_s1 is None:
-        checks.append(Check("S1 p99 during the burst < 2x its quiet p99", "-", None))
-    else:
-        checks.append(
-            Check(
-                "S1 p99 during the burst < 2x its quiet p99",
-                f"{burst_s1.p99_ms:.1f} ms vs {quiet_s1.p99_ms:.1f} ms ({burst_s1.p99_ms / quiet_s1.p99_ms:.2f}x)",
-                burst_s1.p99_ms < 2 * quiet_s1.p99_ms,
-            )
-        )
+    checks.append(_burst_p99(report))
     at80 = _get(report, "S1 at 80% of max · s1")
     checks.append(
         Check("S1 p99 < 50 ms at 80% of its max rate", "-", None)
@@ -74,6 +56,44 @@ def judge(report: Report) -> None:
             f"p99 {at80.p99_ms:.1f} ms at {at80.note.split(';')[0]}",
             at80.p99_ms < 50,
         )
+    )
+
+
+ANALYTICS = "S1 loses < 5% with analytics on"
+ON, OFF = "S1, analytics on", "S1, analytics off"
+
+
+def _analytics(report: Report) -> Check:
+    """Judged by instructions per request: req/s of two identical servers drift apart by ±15% on this machine,
+    three times the margin, while a count repeats to within 0.4%. The req/s of the same run are shown beside it."""
+    on, off = report.instructions.get(ON), report.instructions.get(OFF)
+    if on is None or off is None:
+        return Check(ANALYTICS, "-", None)
+    recorded, bare = _get(report, S1), _get(report, S1, APP_BARE)
+    served = (
+        f"; served req/s {recorded.rps / bare.rps:.2f}x ({recorded.rps:,.0f} on vs {bare.rps:,.0f} off)"
+        if recorded and bare and bare.rps > 0
+        else ""
+    )
+    kept = off / on  # the share of S1's rate kept, where the app's work is what bounds it
+    return Check(
+        ANALYTICS, f"{kept:.3f}x by instructions ({on:,.0f} on vs {off:,.0f} off per request){served}", kept >= 0.95
+    )
+
+
+def _burst_p99(report: Report) -> Check:
+    """The median of each burst run's p99 over the quiet run's just before it."""
+    name = "S1 p99 during the burst < 2x its quiet p99"
+    quiet, burst = _get(report, f"{QUIET} · s1"), _get(report, f"{BURST} · s1")
+    if quiet is None or burst is None or not quiet.p99_runs:
+        return Check(name, "-", None)
+    pairs = [b / q for q, b in zip(quiet.p99_runs, burst.p99_runs, strict=True)]
+    ratio = statistics.median(pairs)
+    each = ", ".join(f"{x:.2f}" for x in pairs)
+    return Check(
+        name,
+        f"median {ratio:.2f}x over {len(pairs)} pairs ({each}); medians {burst.p99_ms:.1f} ms vs {quiet.p99_ms:.1f} ms",
+        ratio < 2,
     )
 
 
