@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import statistics
 
-from bench.report import APP, APP_BARE, FASTAPI, RAW, Check, Report, Row
+from bench.report import APP, APP_BARE, FASTAPI, RAW, Check, Report, Row, median
 
 S1 = "S1 GET /assistants?limit=20"
 S2 = "S2 POST /assistants"
@@ -88,7 +87,7 @@ def _burst_p99(report: Report) -> Check:
     if quiet is None or burst is None or not quiet.p99_runs:
         return Check(name, "-", None)
     pairs = [b / q for q, b in zip(quiet.p99_runs, burst.p99_runs, strict=True)]
-    ratio = statistics.median(pairs)
+    ratio = median(pairs)
     each = ", ".join(f"{x:.2f}" for x in pairs)
     return Check(
         name,
