@@ -22,6 +22,7 @@ CREATE = "/api/v1/assistants"
 DASHBOARD = "/api/v1/dashboard/morning"
 RUNS = 3
 S3_ROUNDS = 5  # a ratio of two p99s moves with a few slow requests: more pairs, a steadier median
+AT80_ROUNDS = 5  # a p99 moves with a few slow requests: more runs, a steadier median
 
 
 @dataclass(slots=True)
@@ -48,18 +49,21 @@ def measure(b: Bench, scenario: str, target: str, *, base: str, path: str, scrip
     return measure_side_by_side(b, scenario, [(target, base)], path=path, script=script)[0]
 
 
+def _wrk(b: Bench, base: str, path: str, script: str, seconds: float) -> wrk.Sample:
+    return wrk.run(base + path, script, b.tokens, seconds=seconds, connections=b.connections, core=b.load_core)
+
+
 def measure_side_by_side(
     b: Bench, scenario: str, targets: list[tuple[str, str]], *, path: str, script: str = "get.lua"
 ) -> list[Row]:
     """Like ``measure`` for servers that are all up: their runs alternate, so a machine that drifts during the
     minutes of a scenario moves every target's figures alike and their ratio stays fair."""
-    load = {"connections": b.connections, "core": b.load_core}
     for _, base in targets:
-        wrk.run(base + path, script, b.tokens, seconds=b.warmup, **load)
+        _wrk(b, base, path, script, b.warmup)
     samples: dict[str, list[wrk.Sample]] = {target: [] for target, _ in targets}
     for _ in range(RUNS):
         for target, base in targets:
-            samples[target].append(wrk.run(base + path, script, b.tokens, seconds=b.seconds, **load))
+            samples[target].append(_wrk(b, base, path, script, b.seconds))
     rows = []
     for target, got in samples.items():
         row = Row(
@@ -117,7 +121,7 @@ def alternating_fixed_rows(
 
 
 def _fixed_rows(
-    b: Bench, scenario: str, streams: list[dict[str, Any]], runs: list[dict[str, dict[str, Any]]]
+    b: Bench, scenario: str, streams: list[dict[str, Any]], runs: list[dict[str, dict[str, Any]]], note: str = ""
 ) -> dict[str, Row]:
     rows = {}
     for s in streams:
@@ -132,7 +136,8 @@ def _fixed_rows(
             median([g["p99_ms"] for g in got]),
             sum(g["errors"] for g in got),
             f"fixed {s['rate']:.0f}/s; max {max(g['max_ms'] for g in got):.1f} ms"
-            + (f"; client up to {late:.0f} ms late" if late > 5 else ""),
+            + (f"; client up to {late:.0f} ms late" if late > 5 else "")
+            + (f"; {note}" if note else ""),
             [g["p99_ms"] for g in got],
         )
         rows[name] = row
@@ -143,6 +148,19 @@ def _fixed_rows(
             flush=True,
         )
     return rows
+
+
+def s1_at_80(b: Bench, base: str, s1_max: float) -> Row:
+    """S1 at 80% of its maximum, five times, each run at 80% of a maximum measured by wrk just before it: this
+    machine's speed drifts within minutes, and 80% of a maximum read earlier can be 95% of the present one."""
+    s1 = {"name": "s1", "kind": "get", "path": LIST}
+    fixed_rate(b, base, [s1 | {"rate": 0.8 * s1_max}], b.warmup)
+    rates, runs = [], []
+    for _ in range(AT80_ROUNDS):
+        rates.append(0.8 * _wrk(b, base, LIST, "get.lua", b.seconds).rps)
+        runs.append(fixed_rate(b, base, [s1 | {"rate": rates[-1]}], b.seconds))
+    each = ", ".join(f"{r:.0f}" for r in rates)
+    return _fixed_rows(b, "S1 at 80% of max", [s1 | {"rate": median(rates)}], runs, f"rates {each}/s")["s1"]
 
 
 async def forget_new_assistants(b: Bench) -> None:
