@@ -17,6 +17,8 @@ from assistme.app import create_app
 from assistme.config import Settings
 from tests.support import services
 
+pytest_plugins = ("tests.support.fake_servers",)
+
 # Children before parents, so SQLite's row-by-row DELETE meets no foreign key; tools are emptied apart.
 TABLES = [t.name for t in reversed(orm_registry.metadata.sorted_tables) if t.name != "tools"]
 ADDED_TOOLS = "DELETE FROM tools WHERE NOT is_builtin"  # the built-in ones come with the migrations

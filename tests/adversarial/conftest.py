@@ -4,7 +4,6 @@ controls, and the app's HTTP client reaches nothing but 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import msgspec
@@ -22,30 +21,6 @@ from tests.support.webhook_world import Names, guarded_by
 
 RETURN = "https://app.example.com/settings"
 NEWS = [Entry("Markets calm", "https://news.example.com/1", datetime(2026, 1, 5, 7, tzinfo=UTC), "Quiet day.")]
-
-
-@pytest.fixture(scope="session")
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def llm() -> Iterator[FakeLlm]:
-    with FakeLlm() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def meteo() -> Iterator[FakeOpenMeteo]:
-    with FakeOpenMeteo() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def feeds() -> Iterator[FakeFeeds]:
-    with FakeFeeds() as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,18 +50,6 @@ TECH_NEWS = [
 ]
 
 pytestmark = pytest.mark.usefixtures("app")
-
-
-@pytest.fixture(scope="module")
-def meteo() -> Iterator[FakeOpenMeteo]:
-    with FakeOpenMeteo() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def feeds() -> Iterator[FakeFeeds]:
-    with FakeFeeds() as server:
-        yield server
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,12 +26,6 @@ CHAT = 987654321
 pytestmark = pytest.mark.usefixtures("app")
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 @dataclass
 class World:
     client: Client
@@ -43,7 +37,7 @@ class World:
 
 @pytest.fixture
 async def world(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[World]:
-    telegram.messages.clear()
+    telegram.reset()
     with_bot = msgspec.structs.replace(
         settings, telegram_bot_token=telegram.token, telegram_api_base=telegram.base_url, telegram_timeout=2.0
     )

@@ -19,12 +19,6 @@ from tests.support.processes import PASSWORD, cli, environment, serving
 
 
 @pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLlm]:
-    with FakeLlm() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def server(llm: FakeLlm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("ws")
     env = environment(home) | {"ASSISTME_LLM_BASE_URL": f"{llm.base_url}/v1", "ASSISTME_LLM_RETRIES": "0"}

@@ -49,18 +49,6 @@ def redis_server() -> Iterator[PrivateRedis]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLlm]:
-    with FakeLlm() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with FakeReceiver() as server:
-        yield server
-
-
 @pytest.fixture
 def settings(pg: PrivatePostgres, redis_server: PrivateRedis, llm: FakeLlm, receiver: FakeReceiver) -> Settings:
     """The served setup on the private servers; rate limits on (they live in Redis) but far above the load here."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,16 +33,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 @pytest.fixture
 def served(settings: Settings, telegram: FakeTelegram) -> Settings:
     """Short leases and passes, so a dead worker's run comes back within seconds."""
-    telegram.messages.clear()
+    telegram.reset()
     return msgspec.structs.replace(
         settings,
         telegram_bot_token=telegram.token,

@@ -4,7 +4,7 @@ inbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,6 @@ pytestmark = [
     pytest.mark.parametrize("base_settings", ["postgres"], indirect=True),
     pytest.mark.usefixtures("app"),
 ]
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLlm]:
-    with FakeLlm() as server:
-        yield server
 
 
 @pytest.fixture

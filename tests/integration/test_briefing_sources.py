@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -20,20 +20,11 @@ from tests.support.services import free_port
 WHEN = datetime(2026, 5, 1, 7, 30, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def feeds() -> Iterator[FakeFeeds]:
-    with FakeFeeds() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def meteo() -> Iterator[FakeOpenMeteo]:
-    with FakeOpenMeteo() as server:
-        yield server
-
-
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def http(feeds: FakeFeeds, meteo: FakeOpenMeteo) -> AsyncIterator[httpx.AsyncClient]:
+    """With the fakes as new: they serve the whole run."""
+    feeds.reset()
+    meteo.reset()
     async with loopback_client() as client:
         yield client
 
@@ -88,7 +79,6 @@ async def test_unreachable_upstreams_are_unavailable_without_their_urls(http: ht
 
 
 async def test_open_meteo_errors_carry_their_reason(http: httpx.AsyncClient, meteo: FakeOpenMeteo) -> None:
-    meteo.reset()
     with pytest.raises(Unavailable, match="Latitude must be in range"):
         await OpenMeteo(http, meteo.base_url, 2.0, "assistme/test").current(Place(95, 2), "UTC")
     weather = await OpenMeteo(http, meteo.base_url + "/", 2.0, "assistme/test").current(Place(1, 2), "auto")

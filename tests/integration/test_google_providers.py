@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,12 +26,6 @@ COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
 SEND = "https://www.googleapis.com/auth/gmail.send"
 EVENTS = "https://www.googleapis.com/auth/calendar.events"
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def google() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

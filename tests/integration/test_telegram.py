@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,14 +14,10 @@ from tests.support.fake_telegram import FakeTelegram, SentMessage
 from tests.support.http import LoopbackOnly, loopback_client
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def http(telegram: FakeTelegram) -> AsyncIterator[httpx.AsyncClient]:
+    """With the fake as new: it serves the whole run."""
+    telegram.reset()
     async with loopback_client() as client:
         yield client
 
@@ -47,7 +43,6 @@ async def failure(sender: TelegramBotApi, *secrets: str) -> DeliveryFailed:
 async def test_a_message_reaches_the_chat_and_long_text_is_cut_to_fit(
     http: httpx.AsyncClient, telegram: FakeTelegram
 ) -> None:
-    telegram.messages.clear()
     await bot(http, telegram).send_message(42, "hello")
     await bot(http, telegram).send_message(-1001234, "x" * 5000)
     assert [m.chat_id for m in telegram.messages] == [42, -1001234]
@@ -105,7 +100,6 @@ async def test_a_refused_token_is_permanent_and_appears_nowhere(
 async def test_a_hang_past_the_timeout_is_transient_and_hides_the_url(
     http: httpx.AsyncClient, telegram: FakeTelegram
 ) -> None:
-    telegram.messages.clear()
     telegram.hang_next(1, 1.0)
     slow = await failure(bot(http, telegram, timeout=0.3), telegram.token, telegram.base_url)
     assert (slow.permanent, slow.reason) == (False, "telegram unreachable: ReadTimeout")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -31,12 +31,6 @@ class Names:
         if host not in self.table:
             raise OSError("no such host")
         return self.table[host]
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with FakeReceiver() as server:
-        yield server
 
 
 class Body(httpx.AsyncByteStream):

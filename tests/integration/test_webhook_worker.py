@@ -4,7 +4,7 @@ attempt, the registered task makes it, and a redelivered message sends nothing m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import msgspec
@@ -35,12 +35,6 @@ class LoopbackHttp(Provider):
     async def client(self) -> AsyncIterator[httpx.AsyncClient]:
         async with loopback_client() as client:
             yield client
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with FakeReceiver() as server:
-        yield server
 
 
 async def test_the_worker_sends_a_queued_delivery_once(settings: Settings, receiver: FakeReceiver) -> None:

@@ -39,6 +39,13 @@ class FakeTelegram(LoopbackServer):
         self._lock = threading.Lock()
         super().__init__()
 
+    def reset(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.requests = 0
+            self._failures.clear()
+            self._hangs.clear()
+
     def fail_next(self, count: int, status: int, description: str = "failed", retry_after: int | None = None) -> None:
         """The next ``count`` sendMessage requests answer ``status`` with Telegram's error JSON (and no delivery)."""
         with self._lock:
