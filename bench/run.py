@@ -73,7 +73,7 @@ NOTES = [
     "What analytics costs is judged by S1's instructions per request with analytics on and off (callgrind, "
     "in-process): the served req/s of two identical servers drift apart by more than the 5% being judged.",
     "S1 at 80% of max runs five times, each run at 80% of a wrk maximum measured just before it (the note lists "
-    "the rates); its p99 is the median of the five.",
+    "the rates) and after a warm-up at that rate; its p99 is the median of the five.",
     "S3's logins use the production argon2 parameters: each one hashes on a worker thread of the same pinned core.",
     "S4 is measured with weather and news cached (a local fake Open-Meteo and RSS feed answered the warm-up); "
     "calendar and mail answer not_connected (no Google connection), reminders read the seeded cron jobs.",
@@ -113,7 +113,7 @@ def _app_scenarios(b: Bench, base: str, s1: Row, pid: int, profile: bool) -> Non
                 note=f"TODO: not measured ({why})",
             )
         )
-    s1_at_80(b, base, s1.rps)
+    s1_at_80(b, base)
     s3_login_burst(b, base, s1.rps)
     fixed_rows(b, base, "S5 mixed", [{"name": "mixed", "kind": "mixed", "rate": 0.5 * s1.rps}])
     asyncio.run(forget_new_assistants(b))
